@@ -1,0 +1,4 @@
+/** The table of CLI commands. Each command module owns its own file; add one line here. */
+import type { Command } from "./types";
+
+export var commands: Command[] = [];

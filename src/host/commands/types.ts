@@ -1,0 +1,7 @@
+export interface Command {
+  /** One or two words: "interop", "ca init". */
+  name: string;
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
