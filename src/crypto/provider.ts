@@ -72,3 +72,9 @@ export interface CryptoProvider {
   /** Verifies an ES256 signature (pub 64 bytes x||y) or an EdDSA signature (pub 32 bytes). */
   verify(crv: number, pub: Bytes, message: Bytes, signature: Bytes): Promise<boolean>;
 }
+
+/** The synchronous half of a provider; devices build it from native SHA-256/AES. */
+export type SymmetricCrypto = Pick<CryptoProvider, "randomBytes" | "sha256" | "hmacSha256" | "hkdfExtract" | "hkdfExpand" | "aeadSeal" | "aeadOpen" | "ctEqual">;
+
+/** The asynchronous half; devices build it from the secure element. */
+export type AsymmetricCrypto = Pick<CryptoProvider, "generateKeyPair" | "ecdh" | "sign" | "verify">;
