@@ -1,0 +1,41 @@
+/**
+ * EDHOC key derivation (RFC 9528 section 4): EDHOC_KDF, EDHOC_Exporter and
+ * EDHOC_KeyUpdate, for SHA-256 suites (hash length 32).
+ */
+import { concat, type Bytes } from "../bytes";
+import { encHead } from "../cbor";
+import { perr } from "../errors";
+import type { SymmetricCrypto } from "../../crypto/provider";
+
+export var HASH_LEN = 32;
+
+/** Exporter labels of RFC 9528 section 4.2.1 and Appendix A (OSCORE). */
+export var LABEL_OSCORE_SECRET = 0;
+export var LABEL_OSCORE_SALT = 1;
+
+/**
+ * EDHOC_KDF(PRK, label, context, length) = HKDF-Expand(PRK, info, length) with
+ * info = (label: uint, context: bstr, length: uint) as a CBOR sequence.
+ */
+export function edhocKdf(c: SymmetricCrypto, prk: Bytes, label: number, context: Bytes, length: number): Bytes {
+  if (label < 0 || label !== Math.floor(label)) throw perr("EDHOC_INTERNAL", "EDHOC_KDF label must be an unsigned integer");
+  return c.hkdfExpand(prk, concat([encHead(0, label), encHead(2, context.length), context, encHead(0, length)]), length);
+}
+
+/** PRK_exporter = EDHOC_KDF(PRK_out, 10, h'', hash_length). */
+export function prkExporter(c: SymmetricCrypto, prkOut: Bytes): Bytes {
+  return edhocKdf(c, prkOut, 10, new Uint8Array(0), HASH_LEN);
+}
+
+/**
+ * EDHOC_Exporter(label, context, length) = EDHOC_KDF(PRK_exporter, label, context, length).
+ * Labels 0..23 belong to IANA's registry; applications use the private range 65000..65535.
+ */
+export function edhocExporter(c: SymmetricCrypto, prkOut: Bytes, label: number, context: Bytes, length: number): Bytes {
+  return edhocKdf(c, prkExporter(c, prkOut), label, context, length);
+}
+
+/** EDHOC_KeyUpdate(context): PRK_out' = EDHOC_KDF(PRK_out, 11, context, hash_length). */
+export function edhocKeyUpdate(c: SymmetricCrypto, prkOut: Bytes, context: Bytes): Bytes {
+  return edhocKdf(c, prkOut, 11, context, HASH_LEN);
+}
