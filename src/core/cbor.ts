@@ -166,7 +166,7 @@ export function readHead(r: Reader): number {
     if (len === 8) {
       var hi = ((b[r.p] << 24) >>> 0) + (b[r.p + 1] << 16) + (b[r.p + 2] << 8) + b[r.p + 3];
       var lo = ((b[r.p + 4] << 24) >>> 0) + (b[r.p + 5] << 16) + (b[r.p + 6] << 8) + b[r.p + 7];
-      if (hi >= 0x200000 && major !== 7) throw perr("CBOR_INT_RANGE", "CBOR integer beyond 2^53");
+      if ((hi > 0x200000 || (hi === 0x200000 && lo > 0)) && major !== 7) throw perr("CBOR_INT_RANGE", "CBOR integer beyond 2^53");
       n = hi * TWO32 + lo;
     } else {
       n = 0;
