@@ -114,7 +114,7 @@ const cborValue: fc.Arbitrary<CborValue> = fc.letrec((tie) => ({
   ),
   node: fc.oneof({ depthSize: "small", withCrossShrink: true }, tie("leaf"), fc.array(tie("node"), { maxLength: 4 }), tie("map")),
   map: fc.uniqueArray(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.string({ maxLength: 6 })), { maxLength: 4, selector: (k) => typeof k + ":" + String(k) })
-    .chain((keys) => fc.array(tie("node"), { minLength: keys.length, maxLength: keys.length }).map((vals) => cmap(keys, vals))),
+    .chain((keys) => fc.array(tie("node"), { minLength: keys.length, maxLength: keys.length }).map((vals) => cmap(keys, vals as CborValue[]))),
 })).node as fc.Arbitrary<CborValue>;
 
 describe("CBOR properties", () => {
