@@ -145,6 +145,8 @@ export class Pairing {
   winTimer: unknown;
   nonce: number;
   conns: Conn[];
+  /** Addresses that failed recently: no automatic retry for a few seconds. */
+  backoff: { [addr: string]: number };
 
   constructor(p: Platform, id: Identity, pol: PairingPolicy, atRestKey: Bytes) {
     this.p = p;
@@ -159,6 +161,7 @@ export class Pairing {
     this.winTimer = null;
     this.nonce = 0;
     this.conns = [];
+    this.backoff = {};
   }
 
   /** Parses our credential, loads bindings and the newest deny list from flash. */
@@ -258,8 +261,9 @@ export class Pairing {
    */
   onAdvert(addr: string, adv: Bytes): void {
     if (!adv || adv.length !== 7 || adv[0] !== 0x70 || adv[1] !== 0x6b || adv[2] === WIN_NONE) return;
-    // One pairing at a time, and none with a peer we already have a link to.
+    // One pairing at a time, none with a peer we already have a link to, none with a peer that just failed.
     for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ph !== P_READY || this.conns[i].addr === addr) return;
+    if (this.backoff[addr] && this.p.now() < this.backoff[addr]) return;
     if (!this.pol.app) {
       if (this.win === WIN_NONE) return;
       var theirs = ((adv[3] << 24) >>> 0) + (adv[4] << 16) + (adv[5] << 8) + adv[6];
@@ -757,6 +761,7 @@ export class Pairing {
       }
     }
     var pairing = k.ph === P_CONFIRM || k.ph === P_STAGED || (k.ph === P_HANDSHAKE && !k.bound);
+    this.backoff[k.addr] = this.p.now() + 5000;
     this.p.report("failed", { peer: k.peer ? k.peer.sub : null, code: code, phase: k.ph });
     if (pairing && k.ph !== P_READY) this.p.ui("fail");
     this.drop(k, code);

@@ -48,6 +48,8 @@ export class World {
   advertMs: number;
   mtu: number;
   faults: Faults | undefined;
+  /** Which devices hear each other (default: everyone). */
+  inRange: (a: string, b: string) => boolean = () => true;
   /** Bytes written on all links (for timelines). */
   bytes = 0;
   private lastAdvert = -Infinity;
@@ -86,7 +88,7 @@ export class World {
   /** Opens a link from one device to another (central to peripheral). */
   connect(from: string, to: string): Promise<Link> {
     const target = this.radios.find((r) => r.name === to);
-    if (!target || !target.on) return Promise.reject(perr("LINK_NO_PEER", `${to} is not in range`));
+    if (!target || !target.on || !this.inRange(from, to)) return Promise.reject(perr("LINK_NO_PEER", `${to} is not in range`));
     const [a, b] = this.net.pair({ mtu: this.mtu, faults: this.faults });
     const count = (l: Link) => {
       const send = l.send.bind(l);
@@ -106,7 +108,7 @@ export class World {
       if (!r.on) continue;
       const adv = r.advert();
       if (!adv) continue;
-      for (const o of this.radios) if (o !== r && o.on) o.onAdvert(r.name, adv);
+      for (const o of this.radios) if (o !== r && o.on && this.inRange(r.name, o.name)) o.onAdvert(r.name, adv);
     }
   }
 
