@@ -1,0 +1,152 @@
+/**
+ * Fast reconnect of a bound pair without any asymmetric operation (the pattern of
+ * RFC 8613 Appendix B.2): both sides contribute a fresh 16-byte nonce and derive a new
+ * session from the pairing secret stored with the binding. See docs/sessions.md for the
+ * security argument (no forward secrecy: use a full EDHOC run for that).
+ *
+ *   initiator                                responder
+ *   HELLO_I = [1, id_I, N_I]          --->
+ *                                    <---    HELLO_R = [2, N_R, confirm record of R]
+ *                                            or REFUSE = [3, reason]
+ *   confirm record of I               --->   (an ordinary session record)
+ *
+ *   PRK = EDHOC_KeyUpdate(secret, context), context = CBOR sequence (1, N_I, N_R, id_I, id_R)
+ *   session = sessionNew(PRK, role)
+ *
+ * Each side's first authenticated record (the confirm records) proves possession of the
+ * pairing secret for exactly these two nonces and this ordered pair of identities.
+ *
+ * Device code: Espruino subset.
+ */
+import { wipe, EMPTY, bytesEqual, type Bytes } from "../bytes";
+import { encode, encodeSeq, decode } from "../cbor";
+import { perr, isPairkitError } from "../errors";
+import { edhocExporter, edhocKeyUpdate } from "../edhoc/kdf";
+import type { SymmetricCrypto } from "../../crypto/provider";
+import { sessionNew, sessionSeal, sessionOpen, sessionClose, REC_CONFIRM, type Session, type SessionOptions } from "./session";
+
+/** Exporter label of the 32-byte pairing secret a binding stores (private range). */
+export const LABEL_PAIRING_SECRET = 65002;
+
+export const RC_HELLO_I = 1;
+export const RC_HELLO_R = 2;
+export const RC_REFUSE = 3;
+/** REFUSE reasons: the responder's policy wants a full EDHOC run; the initiator is not bound here. */
+export const RC_WANT_EDHOC = 1;
+export const RC_UNKNOWN = 2;
+
+export const RC_NONCE_LEN = 16;
+/** Longest identity accepted in a hello. */
+export const RC_MAX_ID = 64;
+
+/** What the lifecycle stores per binding and hands to reconnect. */
+export interface Binding {
+  /** 32-byte pairing secret: pairingSecret(PRK_out) of the EDHOC run that created the binding. */
+  secret: Bytes;
+  /** Our identity as the peer knows it (for example our credential's kid). */
+  self: Bytes;
+  /** The peer's identity. */
+  peer: Bytes;
+}
+
+export interface ReconnectOptions extends SessionOptions {
+  /** Responder: refuse fast reconnect so that the initiator runs full EDHOC (forward secrecy). */
+  requireEdhoc?: boolean;
+}
+
+/** Initiator state between HELLO_I and HELLO_R; single use. */
+export interface ReconnectState {
+  b: Binding;
+  n: Bytes;
+  done: boolean;
+}
+
+export interface ReconnectStep {
+  /** The new session; null when the responder sent REFUSE. */
+  s: Session | null;
+  /** Message to send: HELLO_R or REFUSE (responder), the confirm record (initiator). */
+  msg: Bytes;
+}
+
+/** The pairing secret a binding stores: EDHOC_Exporter(65002, h'', 32) of the pairing run's PRK_out. */
+export function pairingSecret(c: SymmetricCrypto, prkOut: Bytes): Bytes {
+  return edhocExporter(c, prkOut, LABEL_PAIRING_SECRET, EMPTY, 32);
+}
+
+/**
+ * Both sides: derive the session for (N_I, N_R, id_I, id_R). initiator tells which role
+ * we play; the context orders the identities by role, so a hello reflected back to its
+ * sender or replayed to anyone derives keys nobody else holds.
+ */
+function rcSession(c: SymmetricCrypto, b: Binding, nI: Bytes, nR: Bytes, initiator: boolean, o?: SessionOptions): Session {
+  if (!(b.secret instanceof Uint8Array) || b.secret.length !== 32) throw perr("RECONNECT_BAD_BINDING", "bad secret");
+  var prk = edhocKeyUpdate(c, b.secret, encodeSeq([1, nI, nR, initiator ? b.self : b.peer, initiator ? b.peer : b.self]));
+  var s = sessionNew(c, prk, initiator, o);
+  wipe(prk);
+  return s;
+}
+
+/** Decodes a reconnect message (deterministic CBOR); any malformation is RECONNECT_FORMAT. */
+function rcDecode(msg: Bytes): unknown[] {
+  var m;
+  try {
+    m = decode(msg, true);
+  } catch (e) {
+    throw perr("RECONNECT_FORMAT", "bad CBOR", isPairkitError(e) ? e.code : undefined);
+  }
+  if (!Array.isArray(m)) throw perr("RECONNECT_FORMAT", "not an array");
+  return m;
+}
+
+/** Initiator, step 1: fresh N_I and HELLO_I. */
+export function reconnectHello(c: SymmetricCrypto, b: Binding): { st: ReconnectState; msg: Bytes } {
+  var n = c.randomBytes(RC_NONCE_LEN);
+  return { st: { b: b, n: n, done: false }, msg: encode([RC_HELLO_I, b.self, n]) };
+}
+
+/**
+ * Responder: answers a HELLO_I. find(id_I) returns the binding of that peer or null.
+ * Returns the responder's session (not yet proven: it becomes proven when the initiator's
+ * confirm record opens) and HELLO_R, or s = null and a REFUSE message. Malformed hellos
+ * throw RECONNECT_FORMAT.
+ */
+export function reconnectAccept(c: SymmetricCrypto, msg: Bytes, find: (peerId: Bytes) => Binding | null, opts?: ReconnectOptions): ReconnectStep {
+  var m = rcDecode(msg);
+  if (m.length !== 3 || m[0] !== RC_HELLO_I || !(m[1] instanceof Uint8Array) || !(m[2] instanceof Uint8Array) ||
+      m[1].length < 1 || m[1].length > RC_MAX_ID || m[2].length !== RC_NONCE_LEN) throw perr("RECONNECT_FORMAT", "bad HELLO_I");
+  var id = m[1] as Bytes;
+  if (opts && opts.requireEdhoc) return { s: null, msg: encode([RC_REFUSE, RC_WANT_EDHOC]) };
+  var b = find(id);
+  // The binding must name this peer, and never ourselves (a hello reflected back to its sender).
+  if (!b || !bytesEqual(b.peer, id) || bytesEqual(b.self, id)) return { s: null, msg: encode([RC_REFUSE, RC_UNKNOWN]) };
+  var nR = c.randomBytes(RC_NONCE_LEN);
+  var s = rcSession(c, b, m[2] as Bytes, nR, false, opts);
+  return { s: s, msg: encode([RC_HELLO_R, nR, sessionSeal(s, EMPTY, REC_CONFIRM)]) };
+}
+
+/**
+ * Initiator, step 2: processes HELLO_R (or REFUSE: RECONNECT_REFUSED with detail = reason,
+ * run full EDHOC then). Opens the responder's confirm record (the responder has proven
+ * possession) and returns the session with our confirm record to send.
+ */
+export function reconnectFinish(c: SymmetricCrypto, st: ReconnectState, msg: Bytes, opts?: SessionOptions): ReconnectStep {
+  if (st.done) throw perr("RECONNECT_STATE", "state used");
+  var m = rcDecode(msg);
+  if (m.length === 2 && m[0] === RC_REFUSE && typeof m[1] === "number") {
+    // Unauthenticated: it can only make us fall back to full EDHOC; st stays usable.
+    throw perr("RECONNECT_REFUSED", "refused", m[1]);
+  }
+  if (m.length !== 3 || m[0] !== RC_HELLO_R || !(m[1] instanceof Uint8Array) || m[1].length !== RC_NONCE_LEN ||
+      !(m[2] instanceof Uint8Array)) throw perr("RECONNECT_FORMAT", "bad HELLO_R");
+  var s = rcSession(c, st.b, st.n, m[1] as Bytes, true, opts);
+  try {
+    sessionOpen(s, m[2] as Bytes);
+  } catch (e) {
+    // A forged or corrupted HELLO_R changes nothing: st can still complete with the real one.
+    sessionClose(s);
+    throw perr("RECONNECT_AUTH", "auth failed", isPairkitError(e) ? e.code : undefined);
+  }
+  st.done = true;
+  wipe(st.n);
+  return { s: s, msg: sessionSeal(s, EMPTY, REC_CONFIRM) };
+}
