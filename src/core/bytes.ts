@@ -44,12 +44,16 @@ export function toHex(b: Bytes): string {
   return s;
 }
 
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
 export function fromHex(s: string): Bytes {
   if (typeof s !== "string" || s.length % 2 !== 0) throw perr("BAD_HEX", "hex string must have an even length");
   var out = new Uint8Array(s.length / 2);
   for (var i = 0; i < out.length; i++) {
     var v = parseInt(s.substr(i * 2, 2), 16);
-    if (!(v >= 0 && v <= 255) || !/^[0-9a-fA-F]{2}$/.test(s.substr(i * 2, 2))) throw perr("BAD_HEX", "not a hex string");
+    if (!(v >= 0 && v <= 255) || !isHex(s.charCodeAt(i * 2)) || !isHex(s.charCodeAt(i * 2 + 1))) throw perr("BAD_HEX", "not a hex string");
     out[i] = v;
   }
   return out;

@@ -7,7 +7,7 @@ import { commands } from "./commands/index";
 
 function usage(): string {
   var lines = ["pairkit - secure button-press pairing (EDHOC, RFC 9528)", "", "Usage: pairkit <command> [options]", "", "Commands:"];
-  for (var c of commands) lines.push("  " + c.name.padEnd(18) + c.summary);
+  for (var c of commands) lines.push("  " + c.name.padEnd(20) + c.summary);
   lines.push("", "Run `pairkit <command> --help` for a command's options.");
   return lines.join("\n");
 }
