@@ -3,5 +3,10 @@ import type { Command } from "./types";
 import { interopCommand } from "./interop";
 import { benchCommand } from "./bench";
 import { demoCommand } from "./demo";
+import { simulateCommand } from "./simulate";
+import { caInitCommand, caIntermediateCommand } from "./ca";
+import { deviceIssueCommand, deviceIssueBatchCommand } from "./device";
+import { revokeCommand } from "./revoke";
+import { inspectCommand } from "./inspect";
 
-export var commands: Command[] = [demoCommand, interopCommand, benchCommand];
+export var commands: Command[] = [demoCommand, simulateCommand, interopCommand, benchCommand, caInitCommand, caIntermediateCommand, deviceIssueCommand, deviceIssueBatchCommand, revokeCommand, inspectCommand];

@@ -1,0 +1,5 @@
+/** Manufacturer credentials: format, chain validation, revocation and EDHOC ID_CRED helpers. */
+export * from "./format";
+export * from "./chain";
+export * from "./deny";
+export * from "./idcred";
