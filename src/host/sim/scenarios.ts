@@ -56,15 +56,13 @@ interface Ctx {
 }
 
 async function makeDevice(cx: Ctx, name: string, role: "device" | "app", model: string): Promise<SimDevice> {
-  const base = createNobleProvider();
-  const host = seededProvider(base, cx.seed + "/" + name);
-  const se = await makeSimCrypto(cx.world, host, name);
-  // The manufacturer certifies the key the secure element generated (iat fixed: runs repeat).
+  const host = seededProvider(createNobleProvider(), cx.seed + "/" + name);
   const r = cx.root;
-  const cred = await signCredential(r.crypto, r.priv, { sub: r.sub, kid: r.kid }, { sub: name, role, model, pub: se.publicKey, iat: ISSUED_AT });
+  // Factory: the key is generated inside the secure element; the CA certifies its public key.
+  const se = await makeSimCrypto(cx.world, host, (pub) => signCredential(r.crypto, r.priv, { sub: r.sub, kid: r.kid }, { sub: name, role, model, pub, iat: ISSUED_AT }), [r.cred]);
   const dev = new SimDevice({
     name, world: cx.world, crypto: se.provider,
-    identity: { cred, priv: se.deviceKey, issuer: null, anchors: [cx.root.cred] },
+    identity: { cred: se.credential, priv: se.deviceKey, issuer: null, anchors: se.anchors },
     atRestKey: se.atRestKey,
     policy: role === "app" ? { app: true, capacity: 16 } : {},
   });

@@ -112,9 +112,19 @@ export class World {
     }
   }
 
-  /** Lets promise chains and microtasks run. */
+  /**
+   * Lets promise chains run until nothing new happens: no new timer, delivery or byte for
+   * a few turns of the event loop. This keeps runs with the same seed identical.
+   */
   async settle(): Promise<void> {
-    for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
+    let quiet = 0;
+    let last = "";
+    for (let i = 0; i < 1000 && quiet < 3; i++) {
+      await new Promise<void>((r) => setImmediate(r));
+      const sig = `${this.seq}/${this.net.pending()}/${this.bytes}/${this.net.stats.sent}`;
+      quiet = sig === last ? quiet + 1 : 0;
+      last = sig;
+    }
   }
 
   /** Runs the world for ms of virtual time. */
@@ -133,6 +143,18 @@ export class World {
       await this.step();
     }
     return true;
+  }
+
+  /** Runs the world until the promise settles (for work that waits on virtual timers). */
+  async wait<T>(p: Promise<T>, maxMs: number): Promise<T> {
+    let done = false;
+    const q = p.finally(() => {
+      done = true;
+    });
+    q.catch(() => {});
+    await this.until(() => done, maxMs);
+    if (!done) throw perr("SIM_TIMEOUT", "simulated operation did not finish in time");
+    return q;
   }
 
   private async step(): Promise<void> {
