@@ -225,17 +225,19 @@ export function createSeDriver(bus: SeBus, opts?: SeDriverOptions): SeDriver {
       // Queue drained: idle the chip on the next tick, so that a command chained in a
       // .then callback (which runs first) keeps the sequence in one wake.
       if (st === AWAKE && !idleTimer) {
-        idleTimer = setTimeout(function () {
+        var token = {};
+        idleTimer = token;
+        var fire = function () {
+          if (idleTimer !== token) return;
           idleTimer = null;
           if (!job && st === AWAKE) enqueue(2, null, 0, 0, null);
-        }, 0);
+        };
+        if (o.delay) o.delay(fire, 0);
+        else setTimeout(fire, 0);
       }
       return;
     }
-    if (idleTimer) {
-      clearTimeout(idleTimer);
-      idleTimer = null;
-    }
+    idleTimer = null;
     left = retries;
     if (job.k === 2) {
       // Idle: keeps TempKey and the Message Digest Buffer, stops the watchdog.
