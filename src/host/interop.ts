@@ -25,6 +25,8 @@ export interface InteropConfig {
   key: Bytes;
   /** Our CRED_x. */
   cred: Bytes;
+  /** The intermediate CA credential that issued ours (sent along with a CWT). */
+  chain?: Bytes | null;
   peers: PeerPolicy;
   keylog?: string;
   /** Silence limit per message, default 10 s. */
@@ -56,7 +58,7 @@ export function authCurve(suite: number, method: number, initiator: boolean): nu
 function ownCredential(cfg: InteropConfig, c: NobleProvider, initiator: boolean): OwnCredential {
   if (cfg.method < 0 || cfg.method > 3 || cfg.method !== Math.floor(cfg.method)) throw perr("CLI_USAGE", "method must be 0, 1, 2 or 3");
   var kp = c.importPrivateKey(authCurve(cfg.suite, cfg.method, initiator), cfg.key);
-  return { priv: kp.priv, cred: cfg.cred, idCred: ownIdCred(cfg.cred, kp.pub) };
+  return { priv: kp.priv, cred: cfg.cred, idCred: ownIdCred(cfg.cred, kp.pub, cfg.chain) };
 }
 
 /** Reads 2-byte length-prefixed frames from a socket, with a silence time-out. */

@@ -34,7 +34,7 @@ interface Run {
 }
 
 function start(args: string[]): { p: ChildProcess; done: Promise<Run>; port: Promise<number> } {
-  const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+  const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PAIRKIT_CA_PASSPHRASE: "interop test passphrase" } });
   let out = "";
   let err = "";
   let gotPort: (n: number) => void = () => {};
@@ -140,5 +140,60 @@ describe("a long-running responder", () => {
     expect(ini.code, ini.err).toBe(0);
     stalled.destroy();
     expect(existsSync(BIN)).toBe(true);
+  });
+});
+
+describe("pairkit interop with manufacturer credentials (--trust-anchor)", () => {
+  const ca = join(dir, "ca");
+  const evil = join(dir, "evil");
+  const devs = join(dir, "devs");
+  beforeAll(async () => {
+    for (const [d, n] of [[ca, "acme"], [evil, "evil"]]) {
+      const r = await start(["ca", "init", "--dir", d, "--name", n, "--kdf-log2n", "14"]).done;
+      expect(r.code, r.err).toBe(0);
+    }
+    for (const [c, id] of [[ca, "dev-a"], [ca, "dev-b"], [evil, "dev-x"], [ca, "dev-r"]]) {
+      const r = await start(["device", "issue", "--ca", c, "--id", id, "--model", "lamp", "--generate", "--out", c === evil ? devs + "-evil" : devs]).done;
+      expect(r.code, r.err).toBe(0);
+    }
+    const r = await start(["revoke", "--ca", ca, "--id", "dev-r"]).done;
+    expect(r.code, r.err).toBe(0);
+  }, 60000);
+
+  const dev = (id: string) => {
+    const d = id === "dev-x" ? devs + "-evil" : devs;
+    return ["--key", join(d, `${id}.key`), "--cred", join(d, `${id}.cred`)];
+  };
+  const anchor = () => ["--trust-anchor", join(ca, "trust-anchor.cred")];
+
+  async function session(method: number, ini: string, extraR: string[] = []) {
+    const common = ["--method", String(method), "--suite", "2"];
+    const resp = start(["interop", "responder", "--listen", "127.0.0.1:0", "--once", ...common, ...dev("dev-b"), ...anchor(), ...extraR]);
+    const i = await start(["interop", "initiator", "--connect", `127.0.0.1:${await resp.port}`, ...common, ...dev(ini), ...anchor()]).done;
+    return { i, r: await resp.done };
+  }
+
+  for (const method of [0, 3]) {
+    it(`method ${method}: two issued devices authenticate by kcwt`, async () => {
+      const { i, r } = await session(method, "dev-a");
+      expect(i.code, i.err).toBe(0);
+      expect(r.code, r.err).toBe(0);
+      expect(i.out).toMatch(/peer dev-b/);
+      expect(r.out).toMatch(/peer dev-a/);
+    });
+  }
+
+  it("a device of another CA fails on both sides", async () => {
+    const { i, r } = await session(3, "dev-x");
+    expect(r.code).not.toBe(0);
+    expect(i.code).not.toBe(0);
+    expect(`${i.err}${r.err}`).toMatch(/CRED_UNKNOWN_ISSUER/);
+  });
+
+  it("a revoked device is refused when the responder has the deny list", async () => {
+    const { i, r } = await session(3, "dev-r", ["--deny-list", join(ca, "denylist.cbor")]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/CRED_REVOKED/);
+    expect(i.code).not.toBe(0);
   });
 });

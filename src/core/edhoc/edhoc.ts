@@ -622,6 +622,6 @@ export function edhocErrorMessage(e: unknown): Bytes {
     var sr = pe.detail as number[];
     return errorMessage(ERR_WRONG_SUITE, sr.length === 1 ? sr[0] : sr);
   }
-  if (isPairkitError(e) && (pe.code === "EDHOC_UNKNOWN_CRED" || pe.code.indexOf("CRED_UNKNOWN") === 0)) return errorMessage(ERR_UNKNOWN_CRED, true);
+  if (isPairkitError(e) && pe.code === "EDHOC_UNKNOWN_CRED") return errorMessage(ERR_UNKNOWN_CRED, true);
   return errorMessage(ERR_UNSPECIFIED, isPairkitError(e) ? pe.code : "EDHOC_INTERNAL");
 }

@@ -3,9 +3,11 @@ import { parseArgs, required } from "../args";
 import { runInitiator, startResponder, type InteropConfig, type SessionResult } from "../interop";
 import { perr } from "../../core/errors";
 import type { Command } from "./types";
+import { verifyDenyList } from "../../core/cred/deny";
+import { createNobleProvider } from "../../crypto/noble";
 
-const USAGE = `pairkit interop responder --listen HOST:PORT [--once] --method M --suite S --key FILE --cred FILE [--peer-cred FILE ...] [--keylog FILE]
-pairkit interop initiator --connect HOST:PORT --method M --suite S --key FILE --cred FILE [--peer-cred FILE ...] [--keylog FILE]
+const USAGE = `pairkit interop responder --listen HOST:PORT [--once] --method M --suite S --key FILE --cred FILE [--peer-cred FILE ...] [--trust-anchor FILE ...] [--keylog FILE]
+pairkit interop initiator --connect HOST:PORT --method M --suite S --key FILE --cred FILE [--peer-cred FILE ...] [--trust-anchor FILE ...] [--keylog FILE]
 
 Runs EDHOC (RFC 9528) over TCP against any other implementation. One TCP connection
 carries one EDHOC session; every message (error messages included) is framed as a 2-byte
@@ -17,7 +19,12 @@ sends message_4.
   --key FILE        our raw 32-byte private authentication key, binary or hex text
   --cred FILE       our CRED_x exactly (a CWT Claims Set); ID_CRED_x is {4: kid} when its
                     COSE_Key has a kid, otherwise the credential goes by value ({14: CCS})
+                    (a CWT manufacturer credential goes by value: {13: CWT})
   --peer-cred FILE  a credential the peer may present (repeatable)
+  --trust-anchor FILE  a root CA credential (trust-anchor.cred of \`pairkit ca init\`): the
+                    peer may then present a CWT by value that chains to it (repeatable)
+  --chain FILE      the intermediate CA credential that issued --cred (<ID>.chain)
+  --deny-list FILE  a deny list signed by a trust anchor: revoked peers are refused
   --keylog FILE     append "EDHOC_PRK_OUT <C_I as CBOR, hex> <PRK_out, hex>" per completed
                     session. WARNING: this writes session secrets to disk; use it only to
                     debug test sessions, like TLS key logs.
@@ -57,8 +64,8 @@ export const interopCommand: Command = {
     const role = args[0];
     if (role !== "initiator" && role !== "responder") throw perr("CLI_USAGE", "interop needs 'initiator' or 'responder'\n\n" + USAGE);
     const p = parseArgs(args.slice(1), {
-      values: ["listen", "connect", "method", "suite", "key", "cred", "keylog"],
-      repeat: ["peer-cred"],
+      values: ["listen", "connect", "method", "suite", "key", "cred", "keylog", "chain", "deny-list"],
+      repeat: ["peer-cred", "trust-anchor"],
       flags: ["once"],
     });
     const cfg: InteropConfig = {
@@ -66,9 +73,17 @@ export const interopCommand: Command = {
       suite: intArg(required(p, "suite"), "suite", [0, 2]),
       key: readKeyFile(required(p, "key")),
       cred: readBinaryOrHex(required(p, "cred"), "credential"),
-      peers: { creds: p.repeat["peer-cred"].map((f) => readBinaryOrHex(f, "peer credential")) },
+      peers: {
+        creds: p.repeat["peer-cred"].map((f) => readBinaryOrHex(f, "peer credential")),
+        anchors: p.repeat["trust-anchor"].map((f) => readBinaryOrHex(f, "trust anchor")),
+      },
+      chain: p.values.chain ? readBinaryOrHex(p.values.chain, "chain") : null,
       keylog: p.values.keylog,
     };
+    if (p.values["deny-list"]) {
+      if (!cfg.peers.anchors!.length) throw perr("CLI_USAGE", "--deny-list needs --trust-anchor");
+      cfg.peers.deny = await verifyDenyList(createNobleProvider(), readBinaryOrHex(p.values["deny-list"], "deny list"), cfg.peers.anchors!);
+    }
     if (role === "initiator") {
       if (p.flags.once || p.values.listen) throw perr("CLI_USAGE", "initiator takes --connect, not --listen/--once");
       const { host, port } = hostPort(required(p, "connect"));
