@@ -1,5 +1,7 @@
 import { parseArgs } from "../args";
 import { benchEdhoc } from "../bench/edhoc";
+import { benchPki, benchSecureElement } from "../bench/pki";
+import { benchSession } from "../bench/session";
 import type { Command } from "./types";
 
 const USAGE = `pairkit bench [--seconds N]
@@ -18,6 +20,9 @@ export const benchCommand: Command = {
     const seconds = p.values.seconds ? Number(p.values.seconds) : 2;
     const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
     out.edhoc = await benchEdhoc(seconds);
+    out.credentials = await benchPki();
+    out.secureElement = await benchSecureElement();
+    out.session = benchSession(Math.min(seconds, 1));
     console.log(JSON.stringify(out, null, 2));
     return 0;
   },
