@@ -1,0 +1,197 @@
+/**
+ * SHA-256 (FIPS 180-4) in interpreted JavaScript: the fallback for boards whose firmware
+ * has no native `require("crypto").SHA256` (Pixl.js, for example). Boards with the native
+ * hash never run this code; the provider picks the native one.
+ *
+ * Written in the Espruino subset, for the interpreter's cost model (every statement costs
+ * thousands of host instructions, a native call costs about the same as one statement):
+ * - big-endian words are loaded with two native `reverse()` calls on typed arrays instead
+ *   of 16 interpreted byte-combining statements per block;
+ * - eight rounds are unrolled with the working variables renamed, so a round is two
+ *   statements and the eight-variable shuffle disappears;
+ * - all buffers are allocated once and reused; the schedule and block copies, which hold
+ *   key material when HMAC hashes its pads, are zeroed after each hash.
+ *
+ * Round constants are computed at first use from the primes (fractional parts of square
+ * and cube roots) rather than stored as a 72-word literal. Espruino's Math.pow and
+ * Math.sqrt are not correctly rounded (on 2v29 Math.pow(2, 32) is off by 3e-6 and
+ * Math.sqrt(19) by 2 ulp), so the computation relies on margins checked offline with
+ * exact integer roots: every constant is at least 2^-7.5 away from an integer boundary in
+ * units of 2^-32, several hundred times the error seen on 2v29 (about 2^-17 there). A
+ * checksum of the generated table is verified, so a board with a worse libm fails
+ * loudly (CRYPTO_SELFTEST) instead of hashing wrongly. Init costs about 20 million
+ * instructions, once.
+ *
+ * Also exports the pieces HMAC needs to cache the state after its key pad block
+ * (sha256Mid / sha256Resume): with an interpreted hash that saves two of the four
+ * compressions of every HMAC call.
+ *
+ * Assumes a little-endian host (every Espruino board, x86 and ARM hosts).
+ */
+import type { Bytes } from "../../core/bytes";
+import { perr } from "../../core/errors";
+
+var K: Int32Array | null = null;
+var H0: Int32Array;
+var W: Int32Array;
+var BLK: Uint8Array;
+var BLK32: Int32Array;
+var TAIL: Uint8Array;
+/** Zeros for wiping: typed-array fill() costs about twice a set() in Espruino 2v29. */
+var ZB: Uint8Array;
+var ZW: Int32Array;
+
+/** Sum of the 64 round constants and 8 initial words, mod 2^32, as a signed 32-bit value. */
+var TABLE_SUM = 46528188;
+
+/** Half the gaps between consecutive odd primes from 3 to 311: the 64 primes without a sieve. */
+var PRIME_GAPS = "11212123132123313213234212127231513323315121662123153331321572";
+
+function init(): void {
+  var k = new Int32Array(64);
+  var h = new Int32Array(8);
+  var s = 0;
+  var n = 2;
+  for (var c = 0; c < 64; c++) {
+    // One Newton step on the cube root tightens Math.pow's result to about one ulp.
+    var r = Math.pow(n, 1 / 3);
+    r = r - (r * r * r - n) / (3 * r * r);
+    k[c] = (r - Math.floor(r)) * 4294967296;
+    s = (s + k[c]) | 0;
+    if (c < 8) {
+      r = Math.sqrt(n);
+      h[c] = (r - Math.floor(r)) * 4294967296;
+      s = (s + h[c]) | 0;
+    }
+    n = c ? n + 2 * (PRIME_GAPS.charCodeAt(c - 1) - 48) : 3;
+  }
+  if (s !== TABLE_SUM) throw perr("CRYPTO_SELFTEST", "SHA-256 constants failed their self-check on this board");
+  var b = new ArrayBuffer(64);
+  BLK = new Uint8Array(b);
+  BLK32 = new Int32Array(b);
+  W = new Int32Array(64);
+  TAIL = new Uint8Array(128);
+  ZB = new Uint8Array(128);
+  ZW = new Int32Array(64);
+  H0 = h;
+  K = k;
+}
+
+/** One compression of the 64-byte block src[off..off+64) into state st. */
+function compress(st: Int32Array, src: Bytes, off: number): void {
+  var k = K as Int32Array;
+  var w = W;
+  var i, x, y, t;
+  // Big-endian load: reverse the block's bytes, read it as little-endian words (now in
+  // reverse order), then reverse the words.
+  BLK.set(src.subarray(off, off + 64));
+  BLK.reverse();
+  w.set(BLK32);
+  w.subarray(0, 16).reverse();
+  for (i = 16; i < 64; i++) {
+    x = w[i - 15];
+    y = w[i - 2];
+    w[i] = (((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)) + (((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10)) + w[i - 7] + w[i - 16];
+  }
+  var a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];
+  for (i = 0; i < 64; i += 8) {
+    t = h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) + (g ^ (e & (f ^ g))) + k[i] + w[i];
+    d = (d + t) | 0;
+    h = (t + (((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) + ((a & b) | (c & (a | b)))) | 0;
+    t = g + (((d >>> 6) | (d << 26)) ^ ((d >>> 11) | (d << 21)) ^ ((d >>> 25) | (d << 7))) + (f ^ (d & (e ^ f))) + k[i + 1] + w[i + 1];
+    c = (c + t) | 0;
+    g = (t + (((h >>> 2) | (h << 30)) ^ ((h >>> 13) | (h << 19)) ^ ((h >>> 22) | (h << 10))) + ((h & a) | (b & (h | a)))) | 0;
+    t = f + (((c >>> 6) | (c << 26)) ^ ((c >>> 11) | (c << 21)) ^ ((c >>> 25) | (c << 7))) + (e ^ (c & (d ^ e))) + k[i + 2] + w[i + 2];
+    b = (b + t) | 0;
+    f = (t + (((g >>> 2) | (g << 30)) ^ ((g >>> 13) | (g << 19)) ^ ((g >>> 22) | (g << 10))) + ((g & h) | (a & (g | h)))) | 0;
+    t = e + (((b >>> 6) | (b << 26)) ^ ((b >>> 11) | (b << 21)) ^ ((b >>> 25) | (b << 7))) + (d ^ (b & (c ^ d))) + k[i + 3] + w[i + 3];
+    a = (a + t) | 0;
+    e = (t + (((f >>> 2) | (f << 30)) ^ ((f >>> 13) | (f << 19)) ^ ((f >>> 22) | (f << 10))) + ((f & g) | (h & (f | g)))) | 0;
+    t = d + (((a >>> 6) | (a << 26)) ^ ((a >>> 11) | (a << 21)) ^ ((a >>> 25) | (a << 7))) + (c ^ (a & (b ^ c))) + k[i + 4] + w[i + 4];
+    h = (h + t) | 0;
+    d = (t + (((e >>> 2) | (e << 30)) ^ ((e >>> 13) | (e << 19)) ^ ((e >>> 22) | (e << 10))) + ((e & f) | (g & (e | f)))) | 0;
+    t = c + (((h >>> 6) | (h << 26)) ^ ((h >>> 11) | (h << 21)) ^ ((h >>> 25) | (h << 7))) + (b ^ (h & (a ^ b))) + k[i + 5] + w[i + 5];
+    g = (g + t) | 0;
+    c = (t + (((d >>> 2) | (d << 30)) ^ ((d >>> 13) | (d << 19)) ^ ((d >>> 22) | (d << 10))) + ((d & e) | (f & (d | e)))) | 0;
+    t = b + (((g >>> 6) | (g << 26)) ^ ((g >>> 11) | (g << 21)) ^ ((g >>> 25) | (g << 7))) + (a ^ (g & (h ^ a))) + k[i + 6] + w[i + 6];
+    f = (f + t) | 0;
+    b = (t + (((c >>> 2) | (c << 30)) ^ ((c >>> 13) | (c << 19)) ^ ((c >>> 22) | (c << 10))) + ((c & d) | (e & (c | d)))) | 0;
+    t = a + (((f >>> 6) | (f << 26)) ^ ((f >>> 11) | (f << 21)) ^ ((f >>> 25) | (f << 7))) + (h ^ (f & (g ^ h))) + k[i + 7] + w[i + 7];
+    e = (e + t) | 0;
+    a = (t + (((b >>> 2) | (b << 30)) ^ ((b >>> 13) | (b << 19)) ^ ((b >>> 22) | (b << 10))) + ((b & c) | (d & (b | c)))) | 0;
+  }
+  st[0] += a;
+  st[1] += b;
+  st[2] += c;
+  st[3] += d;
+  st[4] += e;
+  st[5] += f;
+  st[6] += g;
+  st[7] += h;
+}
+
+/**
+ * Hashes data into state st (a copy the caller owns), which has already absorbed
+ * `prefix` bytes (a multiple of 64), and returns the 32-byte digest.
+ */
+function finish(st: Int32Array, data: Bytes, prefix: number): Bytes {
+  if (!(data instanceof Uint8Array)) throw perr("CRYPTO_BAD_INPUT", "SHA-256 input must be a Uint8Array");
+  var n = data.length;
+  var full = n - (n % 64);
+  for (var o = 0; o < full; o += 64) compress(st, data, o);
+  var r = n - full;
+  var t = TAIL;
+  t.set(ZB);
+  t.set(data.subarray(full), 0);
+  t[r] = 0x80;
+  var e = r < 56 ? 64 : 128;
+  // Message length in bits, big-endian; inputs here are far below 2^32 bytes.
+  var bits = (n + prefix) * 8;
+  var hi = Math.floor(bits / 4294967296);
+  t[e - 1] = bits & 255;
+  t[e - 2] = (bits >>> 8) & 255;
+  t[e - 3] = (bits >>> 16) & 255;
+  t[e - 4] = (bits >>> 24) & 255;
+  t[e - 5] = hi & 255;
+  t[e - 6] = (hi >>> 8) & 255;
+  compress(st, t, 0);
+  if (e === 128) compress(st, t, 64);
+  // Big-endian store: reverse the word order, then every byte.
+  var out = new Uint8Array(32);
+  var o32 = new Int32Array(out.buffer);
+  o32.set(st);
+  o32.reverse();
+  out.reverse();
+  // The schedule and block copies hold message words (key pads, for HMAC).
+  t.set(ZB);
+  W.set(ZW);
+  BLK.set(ZB.subarray(0, 64));
+  return out;
+}
+
+/** SHA-256 of data. */
+export function sha256(data: Bytes): Bytes {
+  if (!K) init();
+  return finish(new Int32Array(H0), data, 0);
+}
+
+/**
+ * The internal state after hashing exactly one 64-byte block (an HMAC key pad). Keep it
+ * secret like the key it came from; pass it to sha256Resume.
+ */
+export function sha256Mid(block: Bytes): Int32Array {
+  if (!K) init();
+  if (!(block instanceof Uint8Array) || block.length !== 64) throw perr("CRYPTO_BAD_INPUT", "SHA-256 midstate needs one 64-byte block");
+  var st = new Int32Array(H0);
+  compress(st, block, 0);
+  W.set(ZW);
+  BLK.set(ZB.subarray(0, 64));
+  return st;
+}
+
+/** SHA-256 of (the 64-byte block that produced mid) || data. mid is not modified. */
+export function sha256Resume(mid: Int32Array, data: Bytes): Bytes {
+  if (!K) init();
+  if (!(mid instanceof Int32Array) || mid.length !== 8) throw perr("CRYPTO_BAD_INPUT", "SHA-256 midstate must be 8 words");
+  return finish(new Int32Array(mid), data, 64);
+}
