@@ -62,15 +62,15 @@ var BUILD_ONLY = ["notes", "title", "native", "modules", "globals", "espruinoBoa
 
 /** What the firmware sees as PK_BOARD: the profile without build-only and documentation fields. */
 export function runtimeProfile(b) {
-  var out = {};
-  for (var k of Object.keys(b)) {
-    if (BUILD_ONLY.indexOf(k) >= 0) continue;
-    out[k] = b[k];
-  }
-  if (out.secureElement) {
-    out.secureElement = Object.assign({}, out.secureElement);
-    delete out.secureElement.wiring;
-  }
+  // Only what the firmware reads at run time: every byte of this literal ships.
+  var se = b.secureElement || {};
+  var out = {
+    name: b.name,
+    transport: b.transport,
+    buttons: (b.buttons || []).map(function (x) { return { pin: x.pin, activeHigh: x.activeHigh, virtual: !!x.virtual }; }),
+    leds: (b.leds || []).map(function (x) { return { pin: x.pin }; }),
+    secureElement: { bus: se.bus, sda: se.sda, scl: se.scl, address: se.address, bitrate: se.bitrate },
+  };
   return out;
 }
 

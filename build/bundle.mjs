@@ -31,6 +31,7 @@
 //     ("Got of expected ID"), and a top-level name like `E` or `D1` would overwrite an
 //     Espruino global. The synthetic entry mentions those names in `typeof` expressions
 //     (removed again by the minifier), which makes esbuild treat them as taken.
+import { deviceSourcePlugin } from "./strip.mjs";
 import * as esbuild from "esbuild";
 import * as acorn from "acorn";
 import * as walk from "acorn-walk";
@@ -124,6 +125,7 @@ async function esbuildPass(entry, board, defines, minify) {
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: false } },
     logLevel: "silent",
     metafile: true,
+    plugins: minify ? [deviceSourcePlugin()] : [],
   });
   var js = res.outputFiles.find(function (f) { return f.path.endsWith(".js"); });
   var map = res.outputFiles.find(function (f) { return f.path.endsWith(".map"); });

@@ -1,27 +1,195 @@
 /**
- * Placeholder firmware (to be replaced by the real pairkit firmware): reads the board
- * profile, blinks the first LED when the pairing button is pressed, prints "pairkit boot".
- * Device code: Espruino subset (see docs/device-subset.md).
+ * pairkit firmware: boots a board into the pairing lifecycle.
+ *
+ * Boot: the secure element (I2C, or a TCP bridge to the simulator on the Linux build) →
+ * random seed from E.hwRand() and the chip's RNG → native SHA-256/AES (with fallbacks
+ * where the board lacks them) → identity (credential and trust anchors) read from the
+ * chip → at-rest key derived from a chip-only ECDH → bindings from Storage → radio (BLE,
+ * or the TCP hub on Linux) → button and LEDs.
+ *
+ * The global `PK` is the device's handle for the console: PK.press(ms) presses the
+ * button, PK.send(peer, text) sends a message, PK.peak is the highest variable count seen.
+ * Lifecycle events are printed as one JSON line each (never with secrets).
+ *
+ * Device code: Espruino subset (docs/device-subset.md).
  */
+import "./compat";
+import { concat, type Bytes } from "../src/core/bytes";
+import { DEFAULT_POLICY, Pairing, type Platform } from "../src/core/pairing/controller";
+import type { FlashStore } from "../src/core/store/records";
+import type { Link } from "../src/core/link";
+import { createSeDriver, seRandom } from "../src/crypto/atecc608/driver";
+import { i2cBus, tcpBus } from "../src/crypto/atecc608/bus";
+import { createSecureElementCrypto } from "../src/crypto/atecc608/se-crypto";
+import { readIdentity, seAtRestSecret } from "../src/crypto/atecc608/identity";
+import { createDeviceSymmetric, createNativeSymmetric } from "../src/crypto/device/symmetric";
+import { p256DecompressY } from "../src/crypto/device/p256";
+import type { CryptoProvider } from "../src/crypto/provider";
+import { hubRadio, type Radio } from "./transport-hub";
+import { bleRadio } from "./radio-ble";
+
 var board = PK_BOARD;
-var led = board.leds.length > 0 ? board.leds[0].pin : null;
-var button = board.buttons[0].pin;
+var Storage = require("Storage");
+var peak = 0;
 
-function blink(times: number) {
-  if (led === null) return;
-  var pin = led;
+function mem(): void {
+  var u = process.memory().usage;
+  if (u > peak) peak = u;
+}
+
+function log(ev: string, d?: unknown): void {
+  mem();
+  print(JSON.stringify({ pk: ev, t: Math.round(getTime() * 1000), d: d }));
+}
+
+/** Storage files as the records layer expects them. */
+var flash: FlashStore = {
+  read: function (name: string): Bytes | null {
+    var b = Storage.readArrayBuffer(name);
+    return b ? new Uint8Array(b) : null;
+  },
+  write: function (name: string, data: Bytes) {
+    if (!Storage.write(name, data)) throw new Error("Storage write failed");
+  },
+  erase: function (name: string) {
+    Storage.erase(name);
+  },
+};
+
+/** LED feedback: a pin and a blink pattern per lifecycle state; the code as blink counts. */
+var leds = board.leds;
+var ledTimer: unknown = null;
+function show(ev: string, detail?: unknown): void {
+  if (ledTimer) clearInterval(ledTimer);
+  ledTimer = null;
+  for (var i = 0; i < leds.length; i++) if (leds[i].pin) digitalWrite(leds[i].pin as string, 0);
+  var idx = ev === "fail" || ev === "cleared" ? 0 : ev === "ok" || ev === "window" ? 1 : 2;
+  var led = leds[idx < leds.length ? idx : 0];
+  if (!led || !led.pin) return;
+  var pin = led.pin;
+  // Steps of 200 ms: a list of on/off states; the code shows each digit as that many blinks.
+  var seq: number[] = [];
+  if (ev === "code") {
+    var digits = detail as number[];
+    for (var d = 0; d < digits.length; d++) {
+      for (var k = 0; k < digits[d]; k++) seq.push(1, 0);
+      seq.push(0, 0, 0);
+    }
+  } else if (ev === "window" || ev === "replace-window") seq = [1, 0, 0, 0, 0];
+  else if (ev === "busy" || ev === "replace-pending") seq = [1];
+  else if (ev === "ok" || ev === "fail" || ev === "cleared") seq = [1, 1, 1, 1, 1, 0];
+  if (!seq.length) return;
   var n = 0;
-  var id = setInterval(function () {
-    digitalWrite(pin, n % 2 === 0 ? 1 : 0);
+  var once = ev === "ok" || ev === "fail" || ev === "cleared";
+  ledTimer = setInterval(function () {
+    digitalWrite(pin, seq[n % seq.length]);
     n++;
-    if (n >= times * 2) clearInterval(id);
-  }, 150);
+    if (once && n >= seq.length) {
+      clearInterval(ledTimer);
+      ledTimer = null;
+    }
+  }, 200);
 }
 
-if (button !== null) {
-  setWatch(function () {
-    blink(2);
-  }, button, { repeat: true, edge: "rising", debounce: 50 });
+/** The button: press length decides (short: pairing window or confirm; 3 s: replacement; 10 s: clear all). */
+function watchButton(p: Pairing): void {
+  var b = board.buttons[0];
+  if (!b || !b.pin || b.virtual) return;
+  setWatch(function (e: { time: number; lastTime: number }) {
+    p.press((e.time - e.lastTime) * 1000);
+  }, b.pin, { repeat: true, edge: b.activeHigh ? "falling" : "rising", debounce: 30 });
 }
 
-print("pairkit boot " + board.name + " (" + PK_TRANSPORT + ", " + process.memory().usage + " vars in use)");
+/** Boards without a radio (Espruino Pico): the lifecycle runs, nothing can be reached. */
+function noRadio(): Radio {
+  return {
+    onAdvert: null,
+    onIncoming: null,
+    advertise: function () {},
+    connect: function () {
+      return Promise.reject(new Error("this board has no radio"));
+    },
+  };
+}
+
+function start(cfg: { name: string; hub: [string, number]; se: [string, number] }): void {
+  var se = board.secureElement;
+  var bus;
+  if (PK_TRANSPORT === "tcp") bus = tcpBus(require("net"), cfg.se[0], cfg.se[1]);
+  else {
+    var i2c = se.bus === "soft" ? new I2C() : (globalThis as any)[se.bus];
+    i2c.setup({ sda: se.sda, scl: se.scl, bitrate: se.bitrate || 100000 });
+    bus = i2cBus(i2c, se.address);
+  }
+  var drv = createSeDriver(bus, {});
+  var p: Pairing;
+  seRandom(drv, 0).then(function (r: Bytes) {
+    var hw = new Uint8Array(32);
+    for (var i = 0; i < 32; i += 4) {
+      var v = E.hwRand();
+      hw[i] = v & 255;
+      hw[i + 1] = (v >> 8) & 255;
+      hw[i + 2] = (v >> 16) & 255;
+      hw[i + 3] = (v >>> 24) & 255;
+    }
+    var seed = concat([hw, r]);
+    var native = PK_NATIVE_SHA256 || PK_NATIVE_AES ? require("crypto") : null;
+    var sym = PK_NATIVE_SHA256 && PK_NATIVE_AES ? createNativeSymmetric(native, seed) : createDeviceSymmetric(native, seed);
+    var asym = createSecureElementCrypto(drv, { sha256: sym.sha256, decompress: p256DecompressY });
+    var c: CryptoProvider = {
+      name: "espruino+atecc608", randomBytes: sym.randomBytes, sha256: sym.sha256, hmacSha256: sym.hmacSha256,
+      hkdfExtract: sym.hkdfExtract, hkdfExpand: sym.hkdfExpand, aeadSeal: sym.aeadSeal, aeadOpen: sym.aeadOpen, ctEqual: sym.ctEqual,
+      generateKeyPair: asym.generateKeyPair, ecdh: asym.ecdh, sign: asym.sign, verify: asym.verify,
+    };
+    return readIdentity(drv).then(function (id) {
+      return seAtRestSecret(drv).then(function (secret: Bytes) {
+        var key = c.hkdfExpand(c.hkdfExtract(new Uint8Array(0), secret), E.toUint8Array("pairkit at-rest v1"), 16);
+        secret.fill(0);
+        var radio: Radio = PK_TRANSPORT === "tcp" ? hubRadio(require("net"), E, cfg.hub[0], cfg.hub[1], cfg.name, 20) : PK_TRANSPORT === "ble" ? bleRadio(NRF) : noRadio();
+        var plat: Platform = {
+          crypto: c, flash: flash,
+          now: function () { return getTime() * 1000; },
+          after: function (ms: number, fn: () => void) { return setTimeout(fn, ms); },
+          cancel: function (h: unknown) { clearTimeout(h); },
+          connect: function (addr: string) { return radio.connect(addr); },
+          ui: function (ev: string, d?: unknown) {
+            mem();
+            show(ev, d);
+          },
+          report: function (ev: string, d?: unknown) {
+            if (ev === "session" || ev === "dial-failed" || ev === "failed") asym.release();
+            log(ev, d);
+          },
+        };
+        p = new Pairing(plat, { cred: id.credential, priv: asym.deviceKey, issuer: null, anchors: id.anchors }, DEFAULT_POLICY, key);
+        return p.boot().then(function () {
+          radio.onAdvert = function (from: string, adv: Bytes) { p.onAdvert(from, adv); };
+          radio.onIncoming = function (l: Link, from: string) { p.accept(l, from); };
+          var lastAdv = "";
+          setInterval(function () {
+            p.tick();
+            var a = p.advert();
+            var s = a ? E.toString(a) : "";
+            if (s !== lastAdv) radio.advertise(a);
+            lastAdv = s;
+          }, 250);
+          watchButton(p);
+          (globalThis as any).PK = {
+            press: function (ms: number) { p.press(ms); },
+            send: function (to: string, text: string) { p.send(to, E.toUint8Array(text)); },
+            get peak() { mem(); return peak; },
+            p: p,
+          };
+          log("ready", { name: cfg.name, bindings: p.bindings.length, vars: process.memory().usage });
+        });
+      });
+    });
+  }).then(null, function (e: { code?: string; message?: string }) {
+    // A missing chip or a failed boot: say so clearly and blink red.
+    log("boot-failed", { code: e && e.code, msg: e && e.message });
+    show("fail");
+  });
+}
+
+var cfgText = Storage.read("pkcfg");
+start(cfgText ? JSON.parse(cfgText) : { name: "pairkit", hub: ["127.0.0.1", 7420], se: ["127.0.0.1", 7460] });

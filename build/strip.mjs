@@ -1,0 +1,93 @@
+// Device-build source transform (esbuild plugin), applied to the shipped bundle only:
+//  - the human message of every perr(code, message, ...) becomes "": a device has no one to
+//    read it, the stable code stays, and the messages were a quarter of the bundle;
+//  - calls to test-only tracing (`trace(...)` statements in the EDHOC core) are removed.
+// The check pass of the gate still sees the untouched source. Newlines inside a removed
+// expression are kept so that line numbers (and source maps) stay right.
+import { readFileSync } from "node:fs";
+
+/** Index just past the expression starting at i (stops at a top-level ',' or ')'). */
+function skipExpr(s, i) {
+  var depth = 0;
+  while (i < s.length) {
+    var ch = s[i];
+    if (ch === '"' || ch === "'" || ch === "`") {
+      var q = ch;
+      i++;
+      while (i < s.length && s[i] !== q) {
+        if (s[i] === "\\") i++;
+        i++;
+      }
+      i++;
+      continue;
+    }
+    if (ch === "/" && s[i + 1] === "/") {
+      while (i < s.length && s[i] !== "\n") i++;
+      continue;
+    }
+    if (ch === "(" || ch === "[" || ch === "{") depth++;
+    else if (ch === ")" || ch === "]" || ch === "}") {
+      if (depth === 0) return i;
+      depth--;
+    } else if (ch === "," && depth === 0) return i;
+    i++;
+  }
+  return i;
+}
+
+function keepNewlines(text) {
+  return text.replace(/[^\n]/g, "");
+}
+
+/** Replaces the second argument of every `perr(` call with "". */
+export function stripMessages(src) {
+  var out = "";
+  var at = 0;
+  var re = /\bperr\(/g;
+  var m;
+  while ((m = re.exec(src))) {
+    if (/function\s+$/.test(src.slice(Math.max(0, m.index - 12), m.index))) continue;
+    var a1 = m.index + m[0].length;
+    var e1 = skipExpr(src, a1);
+    if (src[e1] !== ",") continue;
+    var a2 = e1 + 1;
+    var e2 = skipExpr(src, a2);
+    out += src.slice(at, a2) + ' ""' + keepNewlines(src.slice(a2, e2));
+    at = e2;
+    re.lastIndex = e2;
+  }
+  return out + src.slice(at);
+}
+
+/** Removes statements `name(...);` for test-only hooks. */
+export function stripCalls(src, name) {
+  var re = new RegExp("(^|[;{}\\n])(\\s*)" + name + "\\(", "g");
+  var out = "";
+  var at = 0;
+  var m;
+  while ((m = re.exec(src))) {
+    var start = m.index + m[1].length + m[2].length;
+    var end = skipExpr(src, start + name.length + 1);
+    if (src[end] !== ")") continue;
+    end++;
+    if (src[end] === ";") end++;
+    out += src.slice(at, start) + keepNewlines(src.slice(start, end));
+    at = end;
+    re.lastIndex = end;
+  }
+  return out + src.slice(at);
+}
+
+export function deviceSourcePlugin() {
+  return {
+    name: "pairkit-device-source",
+    setup(build) {
+      build.onLoad({ filter: /\/(src|firmware)\/.*\.ts$/ }, function (args) {
+        var src = readFileSync(args.path, "utf8");
+        src = stripMessages(src);
+        if (/edhoc\/edhoc\.ts$/.test(args.path)) src = stripCalls(src, "trace");
+        return { contents: src, loader: "ts" };
+      });
+    },
+  };
+}

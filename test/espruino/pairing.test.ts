@@ -1,0 +1,89 @@
+/**
+ * The device firmware on the real Espruino interpreter (ESPRUINO_BIN = an Espruino Linux
+ * build, 2v29): devices boot from Storage, pair by button over the TCP hub with their
+ * ATECC608s simulated behind TCP bridges; a third replaces one of them and the evicted
+ * unit is refused. Prints one JSON line per device with the peak variable count.
+ * Skipped, saying so, without ESPRUINO_BIN.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+// @ts-ignore build.mjs is JavaScript
+import { buildBoard } from "../../build.mjs";
+import { ESPRUINO_BIN, startLab, type EspDevice, type Lab } from "./harness";
+
+if (!ESPRUINO_BIN) console.log("SKIPPED: real-interpreter pairing test (set ESPRUINO_BIN to an Espruino Linux binary to run it)");
+
+describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () => {
+  let lab: Lab;
+  let bundleBytes = 0;
+  afterAll(async () => {
+    if (lab) await lab.close();
+  });
+
+  const code = (d: EspDevice, from = 0) => d.seen("code", from)[0]?.d?.code;
+
+  it("boots from Storage, pairs two devices by button over TCP; a third replaces one; the evicted unit is refused", async () => {
+    const b = await buildBoard("linux", { write: false, sandbox: false });
+    expect(b.code, b.errors.join("\n")).toBeTruthy();
+    bundleBytes = b.code.length;
+    lab = await startLab(b.code);
+    const [a, bb, c] = [await lab.add("lamp-a"), await lab.add("lamp-b"), await lab.add("lamp-c")];
+    const tail = (d: EspDevice) => d.name + ":\n" + d.out.slice(-1500);
+    a.boot();
+    bb.boot();
+    expect(await lab.waitFor(() => a.seen("ready").length > 0 && bb.seen("ready").length > 0, 20000), tail(a) + tail(bb)).toBe(true);
+
+    // Pairing: both buttons, the same code on both, both confirm.
+    a.press();
+    bb.press();
+    expect(await lab.waitFor(() => !!code(a) && !!code(bb), 30000), tail(a) + tail(bb)).toBe(true);
+    expect(code(a)).toBe(code(bb));
+    a.press();
+    bb.press();
+    expect(await lab.waitFor(() => a.seen("paired").length > 0 && bb.seen("paired").length > 0, 30000), tail(a)).toBe(true);
+    const paired = Date.now();
+
+    // lamp-b dies; lamp-c is unboxed; lamp-a holds its button 3 s (replacement window).
+    await bb.stop();
+    c.boot();
+    expect(await lab.waitFor(() => c.seen("ready").length > 0, 20000), tail(c)).toBe(true);
+    const ea = a.events.length;
+    a.press(3500);
+    c.press();
+    expect(await lab.waitFor(() => !!code(a, ea) && !!code(c), 30000), tail(a) + tail(c)).toBe(true);
+    expect(code(a, ea)).toBe(code(c));
+    a.press();
+    c.press();
+    expect(await lab.waitFor(() => a.seen("replaced", ea).length > 0 && c.seen("paired").length > 0, 40000), tail(a) + tail(c)).toBe(true);
+    expect(a.seen("replaced", ea)[0].d).toMatchObject({ peer: "lamp-c", old: "lamp-b" });
+
+    // The dead unit comes back (it still holds its binding) and is refused.
+    bb.boot();
+    expect(await lab.waitFor(() => bb.seen("ready").length > 1, 20000), tail(bb)).toBe(true);
+    const eb = bb.events.length;
+    const ea2 = a.events.length;
+    bb.repl('PK.p.connectTo("lamp-a", "lamp-a")');
+    await lab.waitFor(() => bb.seen("failed", eb).length > 0, 20000);
+    expect(bb.seen("session", eb)).toEqual([]);
+    bb.repl("PK.press(10500)");
+    await lab.waitFor(() => bb.seen("cleared", eb).length > 0, 5000);
+    a.press();
+    bb.press();
+    await lab.waitFor(() => a.seen("failed", ea2).some((e) => e.d && e.d.code === "PAIR_EVICTED"), 30000);
+    expect(a.seen("failed", ea2).map((e) => e.d && e.d.code)).toContain("PAIR_EVICTED");
+    expect(bb.seen("paired", eb)).toEqual([]);
+
+    for (const d of [a, bb, c]) {
+      const peak = await peakOf(d);
+      const result = d === bb ? "refused" : "ok";
+      console.log(JSON.stringify({ device: d.name, result, peakVars: peak, bundleBytes, ms: d === a ? paired - d.started : Date.now() - d.started }));
+    }
+  }, 240000);
+});
+
+async function peakOf(d: EspDevice): Promise<number> {
+  const n = d.events.length;
+  d.repl('print(JSON.stringify({pk:"peak",d:PK.peak}))');
+  const end = Date.now() + 5000;
+  while (Date.now() < end && d.seen("peak", n).length === 0) await new Promise((r) => setTimeout(r, 50));
+  return d.seen("peak", n)[0]?.d ?? -1;
+}
