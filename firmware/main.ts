@@ -21,7 +21,7 @@ import type { Link } from "../src/core/link";
 import { createSeDriver, seRandom } from "../src/crypto/atecc608/driver";
 import { i2cBus, tcpBus } from "../src/crypto/atecc608/bus";
 import { createSecureElementCrypto } from "../src/crypto/atecc608/se-crypto";
-import { readIdentity, seAtRestSecret } from "../src/crypto/atecc608/identity";
+import { decodeIdentity, readIdentity, seAtRestSecret } from "../src/crypto/atecc608/identity";
 import { createDeviceSymmetric, createNativeSymmetric } from "../src/crypto/device/symmetric";
 import { p256DecompressY } from "../src/crypto/device/p256";
 import type { CryptoProvider } from "../src/crypto/provider";
@@ -141,7 +141,12 @@ function start(cfg: { name: string; hub: [string, number]; se: [string, number] 
       hkdfExtract: sym.hkdfExtract, hkdfExpand: sym.hkdfExpand, aeadSeal: sym.aeadSeal, aeadOpen: sym.aeadOpen, ctEqual: sym.ctEqual,
       generateKeyPair: asym.generateKeyPair, ecdh: asym.ecdh, sign: asym.sign, verify: asym.verify,
     };
-    return readIdentity(drv).then(function (id) {
+    // The identity lives in the chip; a board provisioned without a data slot keeps it in Storage.
+    return readIdentity(drv).then(null, function (e: unknown) {
+      var f = Storage.readArrayBuffer("pkid");
+      if (!f) throw e;
+      return decodeIdentity(new Uint8Array(f));
+    }).then(function (id) {
       return seAtRestSecret(drv).then(function (secret: Bytes) {
         var key = c.hkdfExpand(c.hkdfExtract(new Uint8Array(0), secret), E.toUint8Array("pairkit at-rest v1"), 16);
         secret.fill(0);

@@ -8,5 +8,6 @@ import { caInitCommand, caIntermediateCommand } from "./ca";
 import { deviceIssueCommand, deviceIssueBatchCommand } from "./device";
 import { revokeCommand } from "./revoke";
 import { inspectCommand } from "./inspect";
+import { flashCommand, hubCommand, provisionCommand, seSimCommand } from "./factory";
 
-export var commands: Command[] = [demoCommand, simulateCommand, interopCommand, benchCommand, caInitCommand, caIntermediateCommand, deviceIssueCommand, deviceIssueBatchCommand, revokeCommand, inspectCommand];
+export var commands: Command[] = [demoCommand, simulateCommand, interopCommand, benchCommand, caInitCommand, caIntermediateCommand, deviceIssueCommand, deviceIssueBatchCommand, revokeCommand, inspectCommand, provisionCommand, flashCommand, seSimCommand, hubCommand];
