@@ -54,3 +54,25 @@ export async function pairByButton(w: World, a: SimDevice, b: SimDevice, opts: {
   const done = (d: SimDevice, from: number) => d.seen("paired", from).length + d.seen("replaced", from).length > 0;
   return w.until(() => done(a, ea) && done(b, eb), 40000);
 }
+
+/** a and b paired, then b dies and a new unit c is switched on: the field-replacement setup. */
+export async function deadPeer(o: WorldOptions = {}) {
+  const m = await setup(o);
+  const a = await m.device("lamp-a");
+  const b = await m.device("lamp-b");
+  await pairByButton(m.world, a, b);
+  b.powerOff();
+  const c = await m.device("lamp-c");
+  return { m, a, b, c };
+}
+
+/** Survivor a holds its button 3 s, c opens its window, both show the code, c confirms. */
+export async function stageReplacement(m: Maker, a: SimDevice, c: SimDevice): Promise<number> {
+  const ea = a.events.length;
+  a.press(3500);
+  c.press(200);
+  await m.world.until(() => a.seen("code", ea).length > 0 && c.seen("code").length > 0, 10000);
+  c.press(200);
+  await m.world.run(100);
+  return ea;
+}

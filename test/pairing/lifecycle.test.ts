@@ -2,7 +2,7 @@
 // transport: pair, reconnect, replace, clear-all, capacity, window time-outs and a
 // confirmation that never comes.
 import { describe, expect, it } from "vitest";
-import { pairByButton, setup } from "./helpers";
+import { deadPeer, pairByButton, setup, stageReplacement } from "./helpers";
 import type { MemoryLink } from "../../src/host/transport/memory";
 
 describe("pairing by button", () => {
@@ -146,12 +146,7 @@ describe("pairing by button", () => {
 
 describe("field replacement", () => {
   it("the survivor replaces a dead unit: new binding committed after a round trip, old identity denied", async () => {
-    const m = await setup();
-    const a = await m.device("lamp-a");
-    const b = await m.device("lamp-b");
-    await pairByButton(m.world, a, b);
-    b.powerOff();
-    const c = await m.device("lamp-c");
+    const { m, a, b, c } = await deadPeer();
     expect(await pairByButton(m.world, a, c, { replace: a })).toBe(true);
     expect(a.pairing.bindings.map((x) => x.sub)).toEqual(["lamp-c"]);
     expect(a.pairing.set.evicted).toEqual(["lamp-b"]);
@@ -173,29 +168,14 @@ describe("field replacement", () => {
   });
 
   it("replacement without the survivor's replacement window is refused", async () => {
-    const m = await setup();
-    const a = await m.device("lamp-a");
-    const b = await m.device("lamp-b");
-    await pairByButton(m.world, a, b);
-    b.powerOff();
-    const c = await m.device("lamp-c");
+    const { m, a, c } = await deadPeer();
     expect(await pairByButton(m.world, a, c)).toBe(false);
     expect(a.pairing.bindings.map((x) => x.sub)).toEqual(["lamp-b"]);
   });
 
   it("the fail-safe keeps the old binding when the round trip never completes", async () => {
-    const m = await setup();
-    const a = await m.device("lamp-a");
-    const b = await m.device("lamp-b");
-    await pairByButton(m.world, a, b);
-    b.powerOff();
-    const c = await m.device("lamp-c");
-    const ea = a.events.length;
-    a.press(3500);
-    c.press(200);
-    await m.world.until(() => a.seen("code", ea).length > 0 && c.seen("code").length > 0, 10000);
-    c.press(200);
-    await m.world.run(100);
+    const { m, a, c } = await deadPeer();
+    const ea = await stageReplacement(m, a, c);
     // From now on nothing c sends arrives: a stages the replacement and never gets its round trip.
     for (const l of c.links) (l as MemoryLink).faults = { drop: 1 };
     a.press(200);
@@ -212,18 +192,8 @@ describe("field replacement", () => {
   });
 
   it("the new unit dying while the replacement is staged keeps the old binding", async () => {
-    const m = await setup();
-    const a = await m.device("lamp-a");
-    const b = await m.device("lamp-b");
-    await pairByButton(m.world, a, b);
-    b.powerOff();
-    const c = await m.device("lamp-c");
-    const ea = a.events.length;
-    a.press(3500);
-    c.press(200);
-    await m.world.until(() => a.seen("code", ea).length > 0 && c.seen("code").length > 0, 10000);
-    c.press(200);
-    await m.world.run(100);
+    const { m, a, c } = await deadPeer();
+    const ea = await stageReplacement(m, a, c);
     c.powerOff();
     a.press(200);
     await m.world.run(2000);

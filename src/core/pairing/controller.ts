@@ -96,14 +96,8 @@ var M_CONFIRM = 1, M_PING = 2, M_PONG = 3, M_DENYVER = 4, M_DENYREQ = 5, M_DENY 
 
 var DENY_RECORD = "pkd";
 
-export interface PeerInfo {
-  sub: string;
-  model: string;
-  role: string;
-  kid: Bytes;
-  pub: Bytes;
-  cred: Bytes;
-}
+/** What we know of a peer: the public part of a binding. */
+export type PeerInfo = Pick<Binding, "sub" | "model" | "role" | "kid" | "pub" | "cred">;
 
 interface Conn {
   ch: Channel;
