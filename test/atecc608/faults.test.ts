@@ -90,14 +90,14 @@ describe("sleep, idle and the watchdog", () => {
   test("a chip that fell asleep (watchdog) NACKs; the driver re-wakes and the command succeeds", async () => {
     const { sim, d } = chip();
     await seInfo(d, 0, 0);
-    const e0 = d.epoch();
+    const e0 = d.ep;
     // Keep it awake in the driver's view, then let the chip sleep behind its back.
     const p = seInfo(d, 0, 0).then(() => {
       sim.forceSleep();
       return seRandom(d, 0);
     });
     expect((await p).length).toBe(32);
-    expect(d.epoch()).toBeGreaterThan(e0);
+    expect(d.ep).toBeGreaterThan(e0);
   });
 
   test("the watchdog puts an awake chip to sleep ~1.3 s after wake and wipes TempKey", async () => {

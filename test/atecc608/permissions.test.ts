@@ -15,6 +15,7 @@ import {
   seRandom,
   seRead,
   seSign,
+  seSleep,
   seWrite,
   TARGET_MSGDIGBUF,
   ZONE_CONFIG,
@@ -100,7 +101,7 @@ describe("slot permissions (pairkit's slot map)", () => {
 
   test("Sign without a loaded message is refused", async () => {
     const { d } = await provisioned();
-    await d.sleep(); // wipes the Message Digest Buffer
+    await seSleep(d); // wipes the Message Digest Buffer
     await expect(seSign(d, 0x20, 0)).rejects.toMatchObject({ code: "SE_EXECUTION_ERROR" });
   });
 
@@ -179,6 +180,8 @@ describe("private keys never leave the chip", () => {
     walk(d);
     walk(c);
     walk(eph);
-    expect(Object.keys(eph.priv).sort()).toEqual(["crv", "gen", "slot"]);
+    // The reference: curve, slot, generation and the provider holding it (walked above).
+    expect(Object.keys(eph.priv).sort()).toEqual(["crv", "gen", "s", "slot"]);
+    expect((eph.priv as unknown as { s: unknown }).s).toBe(c);
   });
 });

@@ -6,9 +6,10 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { p256 } from "@noble/curves/nist.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { createSeDriver, crc16, seGenKey } from "../../src/crypto/atecc608/driver";
+import { createSeDriver, crc16, seGenKey, seSleep } from "../../src/crypto/atecc608/driver";
 import {
   AT_REST_POINT_HEX,
+  AT_REST_POINT_B64,
   decodeIdentity,
   encodeIdentity,
   readIdentity,
@@ -103,12 +104,13 @@ describe("device-unique at-rest secret", () => {
     const x = sha256(Uint8Array.from([...label, 0]));
     const P = p256.Point.fromBytes(Uint8Array.from([2, ...x]));
     expect(hex(P.toBytes(false).slice(1))).toBe(AT_REST_POINT_HEX);
+    expect(Buffer.from(AT_REST_POINT_B64, "base64").toString("hex")).toBe(AT_REST_POINT_HEX);
   });
 
   test("stable across reboots of one chip, different on another chip, and not the public key", async () => {
     const a = await createSimulatedSecureElement();
     const s1 = await seAtRestSecret(a.driver);
-    await a.driver.sleep();
+    await seSleep(a.driver);
     const reboot = createSeDriver(simBus(a.sim), { timeScale: 0 });
     expect(hex(await seAtRestSecret(reboot))).toBe(hex(s1));
     const b = await createSimulatedSecureElement();

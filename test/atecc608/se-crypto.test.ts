@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { p256 } from "@noble/curves/nist.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { CRV_ED25519, CRV_P256, CRV_X25519 } from "../../src/crypto/provider";
-import { seNonceLoad, TARGET_TEMPKEY } from "../../src/crypto/atecc608/driver";
+import { seNonceLoad, seRandom, TARGET_TEMPKEY } from "../../src/crypto/atecc608/driver";
 import { createSecureElementCrypto } from "../../src/crypto/atecc608/se-crypto";
 import { createSimulatedSecureElement, nobleDecompressY } from "../../src/host/atecc608/fixture";
 
@@ -160,6 +160,15 @@ describe("sign and verify", () => {
     await crypto.sign(crypto.deviceKey, new Uint8Array([2]));
     expect(sim.stats.byOpcode[0x1b]).toBe(1);
     expect(sim.stats.byOpcode[0x41]).toBe(2);
+  });
+
+  test("a seed update already made on the driver (the firmware's boot Random) is not repeated", async () => {
+    const { crypto, driver, sim } = await createSimulatedSecureElement();
+    await seRandom(driver, 0);
+    sim.resetStats();
+    await crypto.sign(crypto.deviceKey, new Uint8Array([1]));
+    expect(sim.stats.byOpcode[0x1b]).toBeUndefined();
+    expect(sim.stats.byOpcode[0x41]).toBe(1);
   });
 
   test("verify: @noble signatures verify; tampered message or signature do not", async () => {

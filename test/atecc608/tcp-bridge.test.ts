@@ -44,14 +44,16 @@ describe("TCP bus <-> bridge <-> simulator", () => {
     const se = await createSimulatedSecureElement();
     bridge = await startSeBridge({ sim: se.sim });
     const bus = tcpBus(nodeNet, "127.0.0.1", bridge.port);
-    await bus.wake();
-    expect(hex((await bus.read(4))!)).toBe("04113343");
-    await bus.write(new Uint8Array([0x03, 0x07, 0x30, 0x00, 0x00, 0x00, 0x03, 0x5d]));
-    expect(hex((await bus.read(7))!)).toMatch(/^0700006003/);
+    // The bus's callback form (SeIoBus.io: 0 wake, 1 write, 2 read), as promises.
+    const io = (k: number, a: unknown) => new Promise<Uint8Array | null | undefined>((res, rej) => bus.io(k, a, (e, r) => (e ? rej(e) : res(r))));
+    await io(0, null);
+    expect(hex((await io(2, 4))!)).toBe("04113343");
+    await io(1, new Uint8Array([0x03, 0x07, 0x30, 0x00, 0x00, 0x00, 0x03, 0x5d]));
+    expect(hex((await io(2, 7))!)).toMatch(/^0700006003/);
     // NACK is reported as SE_NACK; a NACKed read as null.
-    await bus.write(new Uint8Array([0x01]));
-    await expect(bus.write(new Uint8Array([0x02]))).rejects.toMatchObject({ code: "SE_NACK" });
-    expect(await bus.read(4)).toBeNull();
+    await io(1, new Uint8Array([0x01]));
+    await expect(io(1, new Uint8Array([0x02]))).rejects.toMatchObject({ code: "SE_NACK" });
+    expect(await io(2, 4)).toBeNull();
     bus.close();
   });
 

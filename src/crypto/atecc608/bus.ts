@@ -1,5 +1,6 @@
 /**
- * Buses for the ATECC608 driver on a device (Espruino subset).
+ * Buses for the ATECC608 driver on a device (Espruino subset), in the driver's callback
+ * form (SeIoBus: one call per transfer, no promise).
  *
  * - i2cBus: an Espruino I2C object. The wake condition is SDA held low for more than
  *   60 us: like cryptoauthlib's calib_wakeup_i2c (lib/calib/calib_basic.c), which drops
@@ -13,10 +14,14 @@
  *   (src/host/atecc608/bridge.ts). Frames, both directions: 2-byte big-endian length of the
  *   rest, then the rest. Requests: "K" wake; "W" + bytes (an I2C write, word address
  *   first); "R" + n (an I2C read of n bytes, 1..255). Replies: status byte 0 (ACK; a read
- *   appends its bytes), 1 (NACK), 2 (bad request). One request at a time.
+ *   appends its bytes), 1 (NACK), 2 (bad request). One request at a time (the driver never
+ *   has two in flight).
+ *
+ * Each bus is a state object whose `io` is a shared top-level function using `this` (the
+ * driver calls it as a method).
  */
 import { perr } from "../../core/errors";
-import type { SeBus } from "./driver";
+import type { SeIoBus } from "./driver";
 
 /** The part of an Espruino I2C object the bus uses (addresses are 7-bit: the ATECC608's default 0xC0 is 0x60). */
 export interface I2cLike {
@@ -24,40 +29,38 @@ export interface I2cLike {
   readFrom(addr: number, n: number): Uint8Array;
 }
 
-export function i2cBus(i2c: I2cLike, addr: number, wake?: () => void): SeBus {
-  return {
-    wake: function () {
-      try {
-        if (wake) wake();
-        else i2c.writeTo(0, 1);
-      } catch (e) {
-        // Address 0 is not acknowledged by the chip.
-      }
-      return Promise.resolve();
-    },
-    write: function (b) {
-      try {
-        i2c.writeTo(addr, b);
-        return Promise.resolve();
-      } catch (e) {
-        return Promise.reject(perr("SE_NACK", "secure element did not acknowledge"));
-      }
-    },
-    read: function (n) {
-      try {
-        var r = i2c.readFrom(addr, n);
-        // A released bus reads as 0xFF; no response starts with a count of 0xFF.
-        return Promise.resolve(r && r.length === n && r[0] !== 0xff ? r : null);
-      } catch (e) {
-        return Promise.resolve(null);
-      }
-    },
-  };
+interface I2cBus extends SeIoBus {
+  i: I2cLike;
+  a: number;
+  w: (() => void) | undefined;
+}
+
+export function i2cBus(i2c: I2cLike, addr: number, wake?: () => void): SeIoBus {
+  return { io: i2cIo, i: i2c, a: addr, w: wake } as I2cBus;
+}
+
+function i2cIo(this: I2cBus, k: number, a: any, cb: (e: any, r?: Uint8Array | null) => void): void {
+  var t = this;
+  var e = null;
+  var r: Uint8Array | null = null;
+  try {
+    if (k === 2) {
+      r = t.i.readFrom(t.a, a);
+      // A released bus reads as 0xFF; no response starts with a count of 0xFF.
+      if (!r || r.length !== a || r[0] === 0xff) r = null;
+    } else if (k === 1) t.i.writeTo(t.a, a);
+    else if (t.w) t.w();
+    else t.i.writeTo(0, 1);
+  } catch (x) {
+    // Not acknowledged: a write fails; a read gives null; the wake (address 0) always throws.
+    if (k === 1) e = perr("SE_NACK", "secure element did not acknowledge");
+  }
+  cb(e, r);
 }
 
 /** The part of Espruino's (and Node's) net module the TCP bus uses. */
 export interface NetLike {
-  connect(opts: { host: string; port: number }, cb: () => void): SocketLike;
+  connect(opts: { host: string; port: number }, cb?: () => void): SocketLike;
 }
 export interface SocketLike {
   write(data: string, encoding?: string): unknown;
@@ -65,85 +68,81 @@ export interface SocketLike {
   end(): unknown;
 }
 
-export interface TcpBus extends SeBus {
+export interface TcpBus extends SeIoBus {
   close(): void;
+}
+
+interface TcpState extends TcpBus {
+  /** net, host, port, socket, received bytes, waiting callback and its request kind */
+  n: NetLike;
+  h: string;
+  p: number;
+  s: SocketLike | null;
+  x: string;
+  c: ((e: any, r?: Uint8Array | null) => void) | null;
+  k: number;
 }
 
 /**
  * A bus over TCP to the simulator bridge. Data arrives as strings on Espruino and as
  * Buffers on Node; both are handled. Writes are binary strings ("binary" makes Node send
- * them byte for byte; Espruino ignores the argument).
+ * them byte for byte; Espruino ignores the argument; a Uint8Array would be written as
+ * "1,2,3"). `net.connect` to a closed port throws synchronously on Espruino: SE_BUS.
  */
 export function tcpBus(net: NetLike, host: string, port: number): TcpBus {
-  var sock: SocketLike | null = null;
-  var rx = "";
-  var waiter: ((f: string | null) => void) | null = null;
-  var chain: Promise<unknown> = Promise.resolve();
+  return { io: tcpIo, close: tcpClose, n: net, h: host, p: port, s: null, x: "", c: null, k: 0 } as TcpState;
+}
 
-  function request(frame: string): Promise<string> {
-    var p = chain.then(function () {
-      return new Promise<string>(function (res, rej) {
-        if (!sock) {
-          try {
-            sock = net.connect({ host: host, port: port }, function () {});
-          } catch (e) {
-            sock = null;
-            rej(perr("SE_BUS", "cannot reach the secure-element bridge"));
-            return;
-          }
-          sock.on("data", function (d) {
-            rx += typeof d === "string" ? d : String.fromCharCode.apply(null, d);
-            while (rx.length >= 2) {
-              var n = rx.charCodeAt(0) * 256 + rx.charCodeAt(1);
-              if (rx.length < n + 2) break;
-              var f = rx.substr(2, n);
-              rx = rx.substr(n + 2);
-              var w = waiter;
-              waiter = null;
-              if (w) w(f);
-            }
-          });
-          var gone = function () {
-            sock = null;
-            rx = "";
-            var w = waiter;
-            waiter = null;
-            if (w) w(null);
-          };
-          sock.on("close", gone);
-          sock.on("error", gone);
-        }
-        waiter = function (f) {
-          if (f === null || f.length < 1) rej(perr("SE_BUS", "secure-element bridge closed"));
-          else res(f);
-        };
-        sock.write(String.fromCharCode(frame.length >> 8, frame.length & 255) + frame, "binary");
-      });
-    });
-    chain = p.then(null, function () {});
-    return p;
+/**
+ * io(k, a, cb) for k 0..2; the socket's events come back here too, bound to the bus: k 3
+ * data a arrived, k 4 the socket closed or failed.
+ */
+function tcpIo(this: TcpState, k: number, a: any, cb?: (e: any, r?: Uint8Array | null) => void): void {
+  var t = this;
+  var s = t.s;
+  var f: string | undefined;
+  var w: any;
+  if (k < 3) {
+    if (!s) {
+      try {
+        s = t.s = t.n.connect({ host: t.h, port: t.p });
+      } catch (x) {
+        return (cb as any)(perr("SE_BUS", "cannot reach the secure-element bridge"));
+      }
+      s.on("data", tcpIo.bind(t, 3));
+      s.on("close", (w = tcpIo.bind(t, 4)));
+      s.on("error", w);
+    }
+    f = k ? (k < 2 ? "W" + String.fromCharCode.apply(null, a) : "R" + String.fromCharCode(a)) : "K";
+    t.c = cb as any;
+    t.k = k;
+    s.write(String.fromCharCode(f.length >> 8, f.length & 255) + f, "binary");
+    return;
   }
+  // The reply to the one request in flight, once whole (n is NaN while its length is missing).
+  if (k > 3) t.s = null;
+  else {
+    t.x += typeof a === "string" ? a : String.fromCharCode.apply(null, a);
+    var n = t.x.charCodeAt(0) * 256 + t.x.charCodeAt(1);
+    if (!(t.x.length >= n + 2)) return;
+    f = t.x.substr(2, n);
+  }
+  t.x = "";
+  w = t.c;
+  t.c = null;
+  // Status 0 ACK (a read's bytes follow), 1 NACK (a read gives null), 2 bad request.
+  if (!w) return;
+  if (!f) return w(perr("SE_BUS", "secure-element bridge closed"));
+  if (t.k === 1 && f.charCodeAt(0)) return w(perr("SE_NACK", "secure element did not acknowledge"));
+  var r = null;
+  if (t.k > 1 && !f.charCodeAt(0)) {
+    r = new Uint8Array(f.length - 1);
+    for (var i = 0; i < r.length; i++) r[i] = f.charCodeAt(i + 1);
+  }
+  w(null, r);
+}
 
-  return {
-    wake: function () {
-      return request("K").then(function () {});
-    },
-    write: function (b) {
-      return request("W" + String.fromCharCode.apply(null, b as unknown as number[])).then(function (f) {
-        if (f.charCodeAt(0) !== 0) throw perr("SE_NACK", "secure element did not acknowledge");
-      });
-    },
-    read: function (n) {
-      return request("R" + String.fromCharCode(n)).then(function (f) {
-        if (f.charCodeAt(0) !== 0) return null;
-        var r = new Uint8Array(f.length - 1);
-        for (var i = 0; i < r.length; i++) r[i] = f.charCodeAt(i + 1);
-        return r;
-      });
-    },
-    close: function () {
-      if (sock) sock.end();
-      sock = null;
-    },
-  };
+function tcpClose(this: TcpState): void {
+  if (this.s) this.s.end();
+  this.s = null;
 }

@@ -31,10 +31,49 @@ export const ZONE_CONFIG = 0;
 export const ZONE_OTP = 1;
 export const ZONE_DATA = 2;
 
+/**
+ * Worst-case execution times in ms of the commands the driver helpers send, ATECC608 with
+ * clock divider M0 (cryptoauthlib calib_execution.c, device_execution_time_608_m0).
+ */
+export const T_READ = 5;
+export const T_WRITE = 45;
+export const T_NONCE = 20;
+export const T_LOCK = 35;
+export const T_RANDOM = 23;
+export const T_COUNTER = 25;
+export const T_INFO = 5;
+export const T_GENKEY = 115;
+export const T_SIGN = 115;
+export const T_ECDH = 75;
+export const T_VERIFY = 105;
+export const T_SHA = 36;
+
 /** Driver power states (driver.ts). */
 export const ST_ASLEEP = 0;
 export const ST_IDLE = 1;
 export const ST_AWAKE = 2;
+
+/** Phases of the driver's state machine: what it waits for (driver.ts, step). 0: nothing, pick the next job. */
+export const P_TICK = 1; // queue drained, chip awake: one tick before idling
+export const P_IDLED = 2; // idle word written
+export const P_SLEPT = 3; // sleep word written
+export const P_FIN = 4; // (jump) finish the job with e / r
+export const P_RETRY = 5; // (jump) retry after error e; x: 0 at once, 1 idle first, 2 the chip lost its state
+export const P_BEGIN = 6; // (re)start the job: wake the chip unless it is awake
+export const P_WAKE = 7; // send the wake pulse
+export const P_WOKE = 8; // wake pulse sent
+export const P_WREAD = 9; // tWHI elapsed: read the wake response
+export const P_WOKEN = 10; // wake response read
+export const P_SEND = 11; // send the packet (the Nonce first when there is one)
+export const P_SENT = 12; // packet written
+export const P_POLL = 13; // execution time (or a poll interval) elapsed: read the response
+export const P_READ = 14; // response read
+/** Wake attempts before SE_NO_DEVICE / SE_WAKE_FAILED; polls (2 ms apart) after the worst-case execution time before a response counts as lost. */
+export const WAKE_TRIES = 3;
+export const POLLS = 25;
+
+/** COSE curve P-256 (CRV_P256 in src/crypto/provider.ts), inlined. */
+export const CRV_P256 = 1;
 
 // pairkit's slot map (identity.ts, docs/atecc608.md).
 /** Device key: P-256, external signatures and ECDH (EDHOC methods 0-3), never readable. */
@@ -56,6 +95,8 @@ export const COUNTER_BINDINGS = 0;
 export const AT_REST_POINT_HEX =
   "c1f86aa2920d89398aa65abb5afd3a2d16d106de1982193a58d034247ce60598" +
   "07320bd33893fa73df5756942ee08e5e894b0288eb5259b5664efa30e0760d38";
+/** The same point in base64, as the device decodes it (atob); a test checks both agree. */
+export const AT_REST_POINT_B64 = "wfhqopINiTmKplq7Wv06LRbRBt4Zghk6WNA0JHzmBZgHMgvTOJP6c99XVpQu4I5eiUsCiOtSWbVmTvow4HYNOA==";
 
 /** Size of slot 8 (cryptoauthlib: slots 0-7 36 bytes, 8 416 bytes, 9-15 72 bytes). */
 export const IDENTITY_MAX = 416;

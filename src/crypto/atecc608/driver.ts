@@ -1,7 +1,8 @@
 /**
  * Microchip ATECC608 secure-element driver (device side, Espruino subset).
  *
- * One `command()` does the whole packet exchange; the exported helpers below it are thin
+ * The driver is a plain state object; `seRun` queues a command and one callback state
+ * machine (`step`) does the whole packet exchange. The exported helpers below it are thin
  * and tree-shakeable (firmware bundles only those it calls). Facts come from Microchip's
  * cryptoauthlib (github.com/MicrochipTech/cryptoauthlib), read, not copied:
  *  - packet layout count | opcode | param1 | param2 (LE) | data | CRC-16 LE, and every
@@ -17,17 +18,22 @@
  *    (lib/atca_cfgs.c wake_delay), then read 4 bytes 04 11 33 43 (lib/hal/atca_hal.c
  *    hal_check_wake; 04 07 C4 40 means a failed power-on self test);
  *  - worst-case execution times of the ATECC608 (clock divider M0):
- *    calib_execution.c, table device_execution_time_608_m0.
+ *    calib_execution.c, table device_execution_time_608_m0 (constants.ts, execTimeMs).
  *
  * The chip is left idle (not asleep) after every command sequence, as cryptoauthlib does
  * (calib_execute_command ends with calib_idle): idle keeps TempKey and the Message Digest
- * Buffer and stops the watchdog; sleep (`sleep()`) wipes them.
+ * Buffer and stops the watchdog; sleep (`seSleep`) wipes them.
+ *
+ * Memory (docs/device-memory.md): no closures per driver except one bound callback, one
+ * promise per request, none per bus transfer on the device buses (bus.ts, callback form).
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
 import {
   OP_READ, OP_WRITE, OP_NONCE, OP_LOCK, OP_RANDOM, OP_COUNTER, OP_INFO, OP_GENKEY, OP_SIGN, OP_ECDH, OP_VERIFY, OP_SHA,
-  ZONE_DATA, ST_ASLEEP as ASLEEP, ST_IDLE as IDLE, ST_AWAKE as AWAKE,
+  T_READ, T_WRITE, T_NONCE, T_LOCK, T_RANDOM, T_COUNTER, T_INFO, T_GENKEY, T_SIGN, T_ECDH, T_VERIFY, T_SHA,
+  ZONE_DATA, ST_ASLEEP, ST_IDLE, ST_AWAKE,
+  P_TICK, P_IDLED, P_SLEPT, P_FIN, P_RETRY, P_BEGIN, P_WAKE, P_WOKE, P_WREAD, P_WOKEN, P_SEND, P_SENT, P_POLL, P_READ, WAKE_TRIES, POLLS,
 } from "./constants";
 
 // Constants live in ./constants (a module without imports, so esbuild inlines them and
@@ -38,9 +44,10 @@ export {
 } from "./constants";
 
 /**
- * An I2C-like link to the chip. `write` sends bytes starting with the word address and
- * rejects with code SE_NACK when the chip does not acknowledge (asleep, idle or busy);
- * `read(n)` resolves with n bytes, or null when the chip does not acknowledge.
+ * An I2C-like link to the chip, promise form (host buses: src/host/atecc608/bus.ts).
+ * `write` sends bytes starting with the word address and rejects with code SE_NACK when
+ * the chip does not acknowledge (asleep, idle or busy); `read(n)` resolves with n bytes,
+ * or null when the chip does not acknowledge.
  */
 export interface SeBus {
   wake(): Promise<void>;
@@ -48,49 +55,106 @@ export interface SeBus {
   read(n: number): Promise<Uint8Array | null>;
 }
 
+/**
+ * The same link in callback form (the device buses in bus.ts): no promise per transfer.
+ * `io(k, a, cb)`: k 0 wake; 1 write the bytes a (word address first); 2 read a bytes.
+ * cb(null, bytes) for a read (bytes null when the chip does not acknowledge), cb(null)
+ * for a wake or an acknowledged write, cb(error SE_NACK) for a write it does not
+ * acknowledge, cb(other error) when the link itself fails. cb may run synchronously.
+ */
+export interface SeIoBus {
+  io(k: number, a: any, cb: (e: any, r?: Uint8Array | null) => void): void;
+}
+
 export interface SeDriverOptions {
   /** Multiplies every wait (execution times, wake delay, polling). 1 for hardware; 0 for an instant simulator. */
   timeScale?: number;
-  /** Extra attempts after a communication failure (CRC, NACK, lost response, 0x11, 0xEE, 0xFF). Default 3. */
+  /**
+   * Extra attempts after a communication failure (CRC, NACK, lost response, 0x11, 0xEE,
+   * 0xFF). Default 3. (Each wake tries 3 times; a response counts as lost after 25 polls,
+   * 2 ms apart, past the worst-case execution time.)
+   */
   retries?: number;
-  /** Wake attempts before giving up with SE_NO_DEVICE / SE_WAKE_FAILED. Default 3. */
-  wakeRetries?: number;
-  /** Polls (every 2 ms, scaled) after the worst-case execution time before a response counts as lost. Default 25. */
-  polls?: number;
   /** Replaces setTimeout for the waits (a simulation's virtual clock). */
   delay?: (fn: () => void, ms: number) => void;
 }
 
-export interface SeDriver {
-  /**
-   * Sends one command and returns the response data (without count and CRC; empty for a
-   * status-only success). Errors are typed: SE_* codes below. Commands are serialised.
-   * With `digest` (32 bytes), a Nonce pass-through first loads it into the Message Digest
-   * Buffer in the same wake, as one queued job: nothing can run in between, and it is
-   * loaded again if the chip had to be woken again (Sign and Verify read it from there).
-   */
-  command(opcode: number, p1: number, p2: number, data: Bytes | null, execMs: number, respLen: number, digest?: Bytes | null): Promise<Bytes>;
-  /** Puts the chip to sleep: wipes TempKey, the Message Digest Buffer and the SHA context. */
-  sleep(): Promise<void>;
-  /**
-   * A number that changes whenever the chip may have lost its volatile state (sleep,
-   * watchdog, reset), so callers can tell whether a key in TempKey is still there.
-   */
-  epoch(): number;
+/**
+ * Called when a queued command is done: (error) or (null, response data). Whatever it
+ * returns resolves seRun's promise; whatever it throws rejects it.
+ */
+export type SeDone = (e: any, r: any) => any;
+
+/**
+ * A queued request: p packet (null: sleep), e execution ms, n response data length,
+ * q Nonce packet to send first (or null), d whether the command itself is next (no Nonce,
+ * or the Nonce went in during this wake), m `done` of seRun, y / f its promise's resolve
+ * and reject.
+ */
+interface SeJob {
+  p: Uint8Array | null;
+  e: number;
+  n: number;
+  q: Uint8Array | null;
+  d: boolean;
+  m: SeDone | null | undefined;
+  y: (r: any) => void;
+  f: (e: any) => void;
 }
 
 /**
- * ATECC608 worst-case execution times in ms (clock divider M0), as pairs opcode, ms:
- * cryptoauthlib calib_execution.c, device_execution_time_608_m0.
+ * The driver: a state object passed to seRun and the helpers. `ep` (epoch) changes
+ * whenever the chip may have lost its volatile state (sleep, NACK where it should have
+ * been awake, lost response, 0xEE, failed wake), so callers can tell whether a key in
+ * TempKey is still there. Every other field belongs to the driver.
  */
-var EXEC = new Uint8Array([
-  0x51, 27, 0x28, 40, 0x24, 25, 0x1c, 50, 0x43, 75, 0x15, 25, 0x40, 115, 0x30, 5, 0x56, 165, 0x17, 35, 0x08, 55,
-  0x16, 20, 0x46, 50, 0x1b, 23, 0x02, 5, 0x80, 80, 0x77, 250, 0x47, 36, 0x41, 115, 0x20, 10, 0x45, 105, 0x12, 45,
-]);
+export interface SeDriver {
+  readonly ep: number;
+  /**
+   * Whether a Random with seed update (mode 0) was queued on this driver: cryptoauthlib
+   * updates the RNG seed before every Sign, pairkit once per driver (boot). seRandom(d, 0)
+   * sets it; otherwise the provider queues one ahead of the first Sign.
+   */
+  sd?: boolean;
+}
 
-/** Worst-case execution time of an opcode on the ATECC608 (ms); 0 for an unknown opcode. */
+/** The driver's fields (short names: every property is an interpreter variable). */
+interface Drv extends SeDriver {
+  ep: number;
+  /** bus */
+  b: SeBus | SeIoBus;
+  /** time scale, retries, delay */
+  s: number;
+  r: number;
+  y: ((fn: () => void, ms: number) => void) | undefined;
+  /** power state ST_*, queue, current job, phase P_* */
+  st: number;
+  q: SeJob[];
+  j: SeJob | null | undefined;
+  ph: number;
+  /** attempts, polls, re-reads and wakes left for the current job; whether anything answered a wake */
+  a: number;
+  o: number;
+  rr: number;
+  wl: number;
+  sn: boolean;
+  /** step bound to this driver: the one callback of every bus transfer and timer */
+  cb: (e?: any, r?: any) => void;
+  /** while in bus.io: 1, or [e, r] when it answered at once */
+  i: any;
+}
+
+/**
+ * Worst-case execution time of an opcode on the ATECC608 (ms); 0 for an unknown opcode.
+ * Pairs opcode, ms: cryptoauthlib calib_execution.c, device_execution_time_608_m0. (The
+ * helpers below pass their times as constants; this table is for the simulator.)
+ */
 export function execTimeMs(opcode: number): number {
-  for (var i = 0; i < EXEC.length; i += 2) if (EXEC[i] === opcode) return EXEC[i + 1];
+  var t = [
+    0x51, 27, 0x28, 40, 0x24, 25, 0x1c, 50, 0x43, 75, 0x15, 25, 0x40, 115, 0x30, 5, 0x56, 165, 0x17, 35, 0x08, 55,
+    0x16, 20, 0x46, 50, 0x1b, 23, 0x02, 5, 0x80, 80, 0x77, 250, 0x47, 36, 0x41, 115, 0x20, 10, 0x45, 105, 0x12, 45,
+  ];
+  for (var i = 0; i < t.length; i += 2) if (t[i] === opcode) return t[i + 1];
   return 0;
 }
 
@@ -123,263 +187,336 @@ export function crc16(data: Bytes, start: number, len: number): number {
   return c;
 }
 
-/** Builds the bytes put on the bus for a command: word address 0x03, then the packet with its CRC. */
-export function encodeCommand(opcode: number, p1: number, p2: number, data: Bytes | null): Uint8Array {
+/**
+ * Builds the bytes put on the bus for a command: word address 0x03, then the packet with
+ * its CRC. The data is `data` followed by `more` (either may be null), written straight
+ * into the packet so callers need no buffer of their own (Verify: signature, public key).
+ */
+export function encodeCommand(opcode: number, p1: number, p2: number, data?: Bytes | null, more?: Bytes | null): Uint8Array {
   var n = data ? data.length : 0;
-  var count = 7 + n;
+  var count = 7 + n + (more ? more.length : 0);
   var b = new Uint8Array(count + 1);
   b[0] = 0x03;
   b[1] = count;
   b[2] = opcode;
   b[3] = p1;
-  b[4] = p2 & 255;
-  b[5] = (p2 >> 8) & 255;
+  b[4] = p2; // typed-array stores keep the low 8 bits
+  b[5] = p2 >> 8;
   if (data) b.set(data, 6);
+  if (more) b.set(more, 6 + n);
   var crc = crc16(b, 1, count - 2);
-  b[count - 1] = crc & 255;
+  b[count - 1] = crc;
   b[count] = crc >> 8;
   return b;
 }
 
-/** Typed error for a status byte from the chip (isATCAError in calib_command.c). */
-export function statusError(s: number) {
-  var c =
-    s === 0x01 ? "SE_CHECKMAC_OR_VERIFY_FAIL" :
-    s === 0x03 ? "SE_PARSE_ERROR" :
-    s === 0x05 ? "SE_ECC_FAULT" :
-    s === 0x07 ? "SE_SELFTEST_ERROR" :
-    s === 0x08 ? "SE_HEALTH_TEST_ERROR" :
-    s === 0x0f ? "SE_EXECUTION_ERROR" :
-    s === 0x11 ? "SE_AFTER_WAKE" :
-    s === 0xee ? "SE_WATCHDOG" :
-    s === 0xff ? "SE_COMM_CRC" : "SE_UNKNOWN_STATUS";
-  return perr(c, "secure element status 0x" + (s < 16 ? "0" : "") + s.toString(16), s);
-}
-
 /**
- * A queued request: k 0 command, 1 sleep, 2 idle; p packet; e execution ms; n response data
- * length; q Nonce packet to send first (or null) and d whether it went in this wake.
+ * A driver over a bus (promise form, or callback form: SeIoBus). Retries (bounded by
+ * opts.retries) re-read a response whose CRC is wrong (word address 0x00 resets the chip's
+ * output pointer, so the same response comes again without executing twice), and re-wake
+ * then re-send a command the chip did not take (NACK, status 0x11, 0xEE, 0xFF, response
+ * never arrived).
  */
-interface Job {
-  k: number;
-  p: Uint8Array | null;
-  e: number;
-  n: number;
-  q: Uint8Array | null;
-  d: boolean;
-  y: (r: Bytes) => void;
-  f: (e: unknown) => void;
-}
-
-/**
- * A driver over a bus. Retries (bounded by opts.retries) re-read a response whose CRC is
- * wrong (word address 0x00 resets the chip's output pointer, so the same response comes
- * again without executing twice), and re-wake then re-send a command the chip did not
- * take (NACK, status 0x11, 0xEE, 0xFF, response never arrived).
- *
- * Written as a callback state machine over one queue with a single promise per request:
- * chained promises cost Espruino variables for as long as a command is in flight.
- */
-export function createSeDriver(bus: SeBus, opts?: SeDriverOptions): SeDriver {
+export function createSeDriver(bus: SeBus | SeIoBus, opts?: SeDriverOptions): SeDriver {
   var o = opts || {};
-  var scale = o.timeScale === undefined ? 1 : o.timeScale;
-  var retries = o.retries === undefined ? 3 : o.retries;
-  var wakeRetries = o.wakeRetries === undefined ? 3 : o.wakeRetries;
-  var polls = o.polls === undefined ? 25 : o.polls;
-  var st = ASLEEP;
-  var ep = 0;
-  var jobs: Job[] = [];
-  var job: Job | null = null;
-  // Attempts, polls, re-reads and wakes left for the current job; whether anything answered a wake.
-  var left = 0;
-  var pollsLeft = 0;
-  var rereads = 0;
-  var wakesLeft = 0;
-  var seen = false;
-  var idleTimer: unknown = null;
+  var d = {
+    b: bus,
+    s: o.timeScale === undefined ? 1 : o.timeScale,
+    r: o.retries === undefined ? 3 : o.retries,
+    y: o.delay,
+    st: ST_ASLEEP,
+    ep: 0,
+    q: [],
+    ph: 0,
+    i: 0,
+  } as unknown as Drv;
+  d.cb = step.bind(null, d);
+  return d;
+}
 
-  function later(ms: number, fn: () => void) {
-    ms = ms * scale;
-    if (ms <= 0) fn();
-    else if (o.delay) o.delay(fn, ms);
-    else setTimeout(fn, ms);
+/**
+ * The driver's state machine (phases P_* in constants.ts): called with the outcome of the
+ * last bus transfer (e, r) or by a timer; runs until it has to wait for the bus or a timer
+ * again, whose callback steps on. Jumps between phases with `continue` (Espruino has no
+ * labels). d.ph keeps the phase being waited for; it is 0 only when nothing is in flight.
+ */
+function step(d: Drv, e?: any, r?: any): void {
+  if (d.i) {
+    // An answer from inside bus.io below (a synchronous bus): that loop goes on with it.
+    d.i = [e, r];
+    return;
   }
-
-  function word(w: number): Promise<void> {
-    return bus.write(new Uint8Array([w]));
-  }
-
-  // Success is finish(null, data); anything else (also a bus rejecting with no reason) fails.
-  function finish(err: unknown, data?: Bytes) {
-    var j = job as Job;
-    job = null;
-    if (err !== null) j.f(err || perr("SE_BUS", "secure-element bus failed"));
-    else j.y(data as Bytes);
-    next();
-  }
-
-  function next() {
-    if (job) return;
-    job = jobs.shift() || null;
-    if (!job) {
-      // Queue drained: idle the chip on the next tick, so that a command chained in a
-      // .then callback (which runs first) keeps the sequence in one wake.
-      if (st === AWAKE && !idleTimer) {
-        var token = {};
-        idleTimer = token;
-        var fire = function () {
-          if (idleTimer !== token) return;
-          idleTimer = null;
-          if (!job && st === AWAKE) enqueue(2, null, 0, 0, null);
-        };
-        if (o.delay) o.delay(fire, 0);
-        else setTimeout(fire, 0);
-      }
-      return;
-    }
-    idleTimer = null;
-    left = retries;
-    if (job.k === 2) {
-      // Idle: keeps TempKey and the Message Digest Buffer, stops the watchdog.
-      if (st !== AWAKE) return finish(null);
-      st = IDLE;
-      word(0x02).then(function () { finish(null); }, function () { finish(null); });
-      return;
-    }
-    start();
-  }
-
-  function start() {
-    if (st === AWAKE) return send();
-    (job as Job).d = false;
-    wakesLeft = wakeRetries;
-    seen = false;
-    wake();
-  }
-
-  function wake() {
-    bus.wake().then(function () {
-      later(2, function () {
-        bus.read(4).then(woke, finish);
-      });
-    }, finish);
-  }
-
-  function woke(r: Uint8Array | null) {
-    if (r && r[0] === 4 && r[1] === 0x11 && r[2] === 0x33 && r[3] === 0x43) {
-      st = AWAKE;
-      return send();
-    }
-    // hal_check_wake compares with 04 07 C4 40; those last two bytes are not the CRC of
-    // 04 07 (that is 40 C2), so only count and status are checked here.
-    if (r && r[0] === 4 && r[1] === 0x07) return finish(perr("SE_SELFTEST_ERROR", "secure element failed its power-on self test"));
-    // Nothing answered, or the chip was already awake and returned stale bytes: ask it to
-    // idle and wake it again (cryptoauthlib retries the wake the same way).
-    ep++;
-    st = ASLEEP;
-    seen = seen || !!r;
-    if (--wakesLeft <= 0) return finish(seen ? perr("SE_WAKE_FAILED", "secure element gave no valid wake response") : perr("SE_NO_DEVICE", "no secure element answers on the bus"));
-    word(0x02).then(wake, wake);
-  }
-
-  function send() {
-    var j = job as Job;
-    if (j.k === 1) {
-      st = ASLEEP;
-      ep++;
-      word(0x01).then(function () { finish(null); }, function () { finish(null); });
-      return;
-    }
-    var pre = j.q && !j.d;
-    bus.write((pre ? j.q : j.p) as Uint8Array).then(
-      function () {
-        // 20 ms: the Nonce execution time (calib_execution.c, ATECC608 M0).
-        later(pre ? 20 : j.e, function () {
-          pollsLeft = polls;
-          rereads = retries;
-          poll();
-        });
-      },
-      function (e) {
-        if (e && e.code === "SE_NACK") {
-          // We thought it was awake: the watchdog or a reset put it to sleep.
-          st = ASLEEP;
-          ep++;
+  var j = d.j as SeJob;
+  var p = d.ph;
+  var k; // bus transfer to start: 0 wake, 1 write a (bytes, or one word address), 2 read a bytes
+  var a: any;
+  var t; // or a wait of t ms
+  var x = 0;
+  var b = d.b as any;
+  for (;;) {
+    k = t = -1;
+    switch (p) {
+      case P_TICK:
+        p = 0;
+        if (d.q.length) continue;
+        // Idle: keeps TempKey and the Message Digest Buffer, stops the watchdog.
+        d.st = ST_IDLE;
+        p = P_IDLED;
+        k = 1;
+        a = 0x02;
+        break;
+      case P_SLEPT:
+        e = r = undefined;
+        p = P_FIN;
+        continue;
+      case P_FIN:
+        // d.ph is not 0 here: a command queued from `done` waits for this loop.
+        d.j = null;
+        if (j.m) {
+          try {
+            r = j.m(e, r);
+            e = null;
+          } catch (z) {
+            e = z;
+          }
         }
-        retry(e);
-      },
-    );
+        if (e) j.f(e);
+        else j.y(r);
+        e = r = undefined;
+        p = 0;
+        continue;
+      case P_IDLED:
+      case 0:
+        j = d.j = d.q.shift() as SeJob;
+        if (!j) {
+          // Queue drained: idle the chip on the next tick, so that a command chained in a
+          // .then callback (which runs first) keeps the sequence in one wake.
+          if (d.st === ST_AWAKE) {
+            p = P_TICK;
+            t = 0;
+            break;
+          }
+          d.ph = 0;
+          return;
+        }
+        d.a = d.r;
+        p = P_BEGIN;
+        continue;
+      case P_BEGIN:
+        p = P_SEND;
+        if (d.st === ST_AWAKE) continue;
+        j.d = !j.q;
+        d.wl = WAKE_TRIES;
+        d.sn = false;
+        p = P_WAKE;
+        continue;
+      case P_WAKE:
+        p = P_WOKE;
+        k = 0;
+        break;
+      case P_WOKE:
+        p = P_FIN;
+        if (e) continue;
+        p = P_WREAD;
+        t = 2 * d.s; // tWHI (1.5 ms), rounded up
+        break;
+      case P_WREAD:
+        p = P_WOKEN;
+        k = 2;
+        a = 4;
+        break;
+      case P_WOKEN:
+        p = P_FIN;
+        if (!e) {
+          if (r && r[0] === 4 && r[1] === 0x11 && r[2] === 0x33 && r[3] === 0x43) {
+            d.st = ST_AWAKE;
+            p = P_SEND;
+          } else if (r && r[0] === 4 && r[1] === 0x07) {
+            // hal_check_wake compares with 04 07 C4 40; those last two bytes are not the CRC
+            // of 04 07 (that is 40 C2), so only count and status are checked here.
+            e = perr("SE_SELFTEST_ERROR", "secure element failed its power-on self test");
+          } else {
+            // Nothing answered, or the chip was already awake and returned stale bytes: ask
+            // it to idle and wake it again (cryptoauthlib retries the wake the same way).
+            d.ep++;
+            d.st = ST_ASLEEP;
+            d.sn = d.sn || !!r;
+            if (--d.wl > 0) {
+              p = P_WAKE;
+              k = 1;
+              a = 0x02;
+              break;
+            }
+            e = d.sn ? perr("SE_WAKE_FAILED", "secure element gave no valid wake response") : perr("SE_NO_DEVICE", "no secure element answers on the bus");
+          }
+        }
+        continue;
+      case P_SEND:
+        k = 1;
+        if (!j.p) {
+          // Sleep: wipes TempKey, the Message Digest Buffer and the SHA context.
+          d.st = ST_ASLEEP;
+          d.ep++;
+          p = P_SLEPT;
+          a = 0x01;
+          break;
+        }
+        p = P_SENT;
+        a = j.d ? j.p : j.q;
+        break;
+      case P_SENT:
+        p = P_FIN;
+        if (e) {
+          // NACK: we thought it was awake, but the watchdog or a reset put it to sleep.
+          if (e.code === "SE_NACK") {
+            x = 2;
+            p = P_RETRY;
+          }
+          continue;
+        }
+        d.o = POLLS;
+        d.rr = d.r;
+        p = P_POLL;
+        t = (j.d ? j.e : T_NONCE) * d.s;
+        break;
+      case P_POLL:
+        p = P_FIN;
+        if (e) continue;
+        p = P_READ;
+        k = 2;
+        a = j.d && j.n ? j.n + 3 : 4;
+        break;
+      case P_READ:
+        p = P_FIN;
+        if (e) continue;
+        if (!r) {
+          // Busy (NACK): poll every 2 ms (cryptoauthlib's ATCA_POLLING_FREQUENCY_TIME_MSEC).
+          if (d.o-- > 0) {
+            p = P_POLL;
+            t = 2 * d.s;
+            break;
+          }
+          e = perr("SE_TIMEOUT", "secure element response did not arrive");
+          x = 1;
+          p = P_RETRY;
+          continue;
+        }
+        x = r[0];
+        if (x < 4 || x > r.length || r[x - 2] + r[x - 1] * 256 !== crc16(r, 0, x - 2)) {
+          d.o = 0;
+          if (d.rr-- > 0) {
+            // Word address 0x00 resets the output pointer: the same response again.
+            p = P_POLL;
+            k = 1;
+            a = 0x00;
+            break;
+          }
+          e = perr("SE_COMM_CRC", "secure element response failed its CRC");
+          continue;
+        }
+        if (x === 4 && r[1]) {
+          // A status (isATCAError in calib_command.c).
+          x = r[1];
+          e = perr(
+            ({ 1: "SE_CHECKMAC_OR_VERIFY_FAIL", 3: "SE_PARSE_ERROR", 5: "SE_ECC_FAULT", 7: "SE_SELFTEST_ERROR", 8: "SE_HEALTH_TEST_ERROR",
+              15: "SE_EXECUTION_ERROR", 17: "SE_AFTER_WAKE", 238: "SE_WATCHDOG", 255: "SE_COMM_CRC" } as any)[x] || "SE_UNKNOWN_STATUS",
+            "secure element status 0x" + (x < 16 ? "0" : "") + x.toString(16),
+            x,
+          );
+          // 0x11 command not taken after wake, 0xFF the chip saw a bad CRC: send it again;
+          // 0xEE the watchdog is about to put the chip to sleep: idle resets it, then again.
+          if (x === 0x11 || x === 0xff || x === 0xee) {
+            p = P_RETRY;
+            x = x === 0xee ? 1 : 0;
+          }
+          continue;
+        }
+        if (!j.d) {
+          // The Nonce went in; now the command itself.
+          j.d = true;
+          p = P_SEND;
+          continue;
+        }
+        r = r.slice(1, x - 2);
+        continue;
+      case P_RETRY:
+        if (x) {
+          // The chip may have lost its volatile state; make sure the next wake is real.
+          d.ep++;
+          d.st = ST_ASLEEP;
+        }
+        p = P_FIN;
+        if (d.a-- > 0) {
+          p = P_BEGIN;
+          if (x === 1) {
+            k = 1;
+            a = 0x02;
+            break;
+          }
+        }
+        continue;
+    }
+    e = r = undefined;
+    // A wait of 0 ms (timeScale 0) goes on at once; the idle tick always waits for a tick.
+    if (!t && p !== P_TICK) continue;
+    d.ph = p;
+    if (t >= 0) {
+      if (d.y) d.y(d.cb, t);
+      else setTimeout(d.cb, t);
+      return;
+    }
+    if (k === 1 && typeof a === "number") a = new Uint8Array([a]);
+    if (!b.io) {
+      (k ? (k < 2 ? b.write(a) : b.read(a)) : b.wake()).then(
+        function (v: any) {
+          d.cb(null, v);
+        },
+        function (v: any) {
+          d.cb(v || perr("SE_BUS", "secure-element bus failed"));
+        },
+      );
+      return;
+    }
+    // Callback form: an answer given at once is taken here rather than by a nested call.
+    d.i = 1;
+    b.io(k, a, d.cb);
+    a = d.i;
+    d.i = 0;
+    if (a === 1) return;
+    e = a[0];
+    r = a[1];
   }
+}
 
-  function poll() {
-    var j = job as Job;
-    var n = j.q && !j.d ? 0 : j.n;
-    bus.read(n < 1 ? 4 : n + 3).then(got, finish);
-  }
+/**
+ * Queues one command: `packet` from encodeCommand (null puts the chip to sleep: it wakes it
+ * first, since an idle or sleeping chip ignores the bus, then sends the sleep word), its
+ * execution time and response data length. With `digest` (32 bytes), a Nonce pass-through
+ * (mode 0x43, calib_nonce.c) first loads it into the Message Digest Buffer in the same
+ * wake, as one queued job: nothing can run in between, and it is loaded again if the chip
+ * had to be woken again (Sign and Verify read it from there). Resolves with the response
+ * data (without count and CRC; empty for a status-only success), or with what `done(error,
+ * data)` returns; rejects with the typed error (SE_* codes), or with what `done` throws.
+ */
+export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest?: Bytes | null, done?: SeDone | null): Promise<any> {
+  var q = digest ? encodeCommand(OP_NONCE, 0x43, 0, digest) : null;
+  return new Promise(function (y, f) {
+    (d as Drv).q.push({ p: packet, e: execMs, n: respLen, q: q, d: !q, m: done, y: y, f: f });
+    if (!(d as Drv).ph) step(d as Drv);
+  });
+}
 
-  function got(r: Uint8Array | null) {
-    if (!r) {
-      if (pollsLeft-- > 0) return later(2, poll);
-      st = ASLEEP;
-      ep++;
-      return retry(perr("SE_TIMEOUT", "secure element response did not arrive"));
-    }
-    var n = r[0];
-    var bad = n < 4 || n > r.length;
-    if (!bad) {
-      var crc = crc16(r, 0, n - 2);
-      bad = r[n - 2] !== (crc & 255) || r[n - 1] !== crc >> 8;
-    }
-    if (bad) {
-      pollsLeft = 0;
-      if (rereads-- > 0) return void word(0x00).then(poll, finish);
-      return finish(perr("SE_COMM_CRC", "secure element response failed its CRC"));
-    }
-    if (n === 4 && r[1] !== 0) {
-      var s = r[1];
-      return s === 0x11 || s === 0xee || s === 0xff ? retry(statusError(s)) : finish(statusError(s));
-    }
-    var j = job as Job;
-    if (j.q && !j.d) {
-      // The Nonce went in; now the command itself.
-      j.d = true;
-      return send();
-    }
-    finish(null, r.slice(1, n - 2));
-  }
+/**
+ * Sends one command and returns the response data (the generic form of the helpers below;
+ * see seRun). Commands are serialised.
+ */
+export function seCommand(d: SeDriver, opcode: number, p1: number, p2: number, data: Bytes | null, execMs: number, respLen: number, digest?: Bytes | null): Promise<Bytes> {
+  return seRun(d, encodeCommand(opcode, p1, p2, data), execMs, respLen, digest);
+}
 
-  function retry(e: any) {
-    var c = e && e.code;
-    if (left-- <= 0 || !(c === "SE_NACK" || c === "SE_TIMEOUT" || c === "SE_AFTER_WAKE" || c === "SE_WATCHDOG" || c === "SE_COMM_CRC")) return finish(e);
-    if (c === "SE_WATCHDOG" || c === "SE_TIMEOUT") {
-      // 0xEE: idle resets the watchdog; a lost response: make sure the next wake is real.
-      if (c === "SE_WATCHDOG") ep++;
-      st = ASLEEP;
-      return void word(0x02).then(start, start);
-    }
-    start();
-  }
-
-  function enqueue(k: number, p: Uint8Array | null, e: number, n: number, q: Uint8Array | null): Promise<Bytes> {
-    return new Promise(function (y, f) {
-      jobs.push({ k: k, p: p, e: e, n: n, q: q, d: false, y: y, f: f });
-      next();
-    });
-  }
-
-  return {
-    command: function (opcode, p1, p2, data, execMs, respLen, digest) {
-      // Nonce mode 0x43: pass-through, 32 bytes, target Message Digest Buffer (calib_nonce.c).
-      return enqueue(0, encodeCommand(opcode, p1, p2, data), execMs, respLen, digest ? encodeCommand(OP_NONCE, 0x43, 0, digest) : null);
-    },
-    // Wakes first (an idle or sleeping chip ignores the bus), then the sleep word address.
-    sleep: function () {
-      return enqueue(1, null, 0, 0, null) as unknown as Promise<void>;
-    },
-    epoch: function () {
-      return ep;
-    },
-  };
+/** Puts the chip to sleep: wipes TempKey, the Message Digest Buffer and the SHA context. */
+export function seSleep(d: SeDriver): Promise<void> {
+  return seRun(d, null, 0, 0);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -388,18 +525,19 @@ export function createSeDriver(bus: SeBus, opts?: SeDriverOptions): SeDriver {
 
 /** Info (calib_info.c): mode 0 revision (4 bytes), 1 key valid (param2 = slot). */
 export function seInfo(d: SeDriver, mode: number, p2: number): Promise<Bytes> {
-  return d.command(OP_INFO, mode, p2, null, execTimeMs(OP_INFO), 4);
+  return seRun(d, encodeCommand(OP_INFO, mode, p2), T_INFO, 4);
 }
 
 /** Random (calib_random.c): 32 bytes; mode 0 updates the seed. Before the configuration zone is locked the chip returns FF FF 00 00 repeated. */
 export function seRandom(d: SeDriver, mode: number): Promise<Bytes> {
-  return d.command(OP_RANDOM, mode, 0, null, execTimeMs(OP_RANDOM), 32);
+  if (!mode) d.sd = true;
+  return seRun(d, encodeCommand(OP_RANDOM, mode, 0), T_RANDOM, 32);
 }
 
 /** Nonce in pass-through mode (calib_nonce.c, calib_nonce_load): 32 or 64 bytes into TempKey, the Message Digest Buffer or the Alternate Key Buffer. */
 export function seNonceLoad(d: SeDriver, target: number, data: Bytes): Promise<Bytes> {
   if (data.length !== 32 && data.length !== 64) throw perr("SE_BAD_PARAM", "nonce input must be 32 or 64 bytes");
-  return d.command(OP_NONCE, 0x03 | target | (data.length === 64 ? 0x20 : 0), 0, data, execTimeMs(OP_NONCE), 0);
+  return seRun(d, encodeCommand(OP_NONCE, 0x03 | target | (data.length === 64 ? 0x20 : 0), 0, data), T_NONCE, 0);
 }
 
 /**
@@ -408,7 +546,7 @@ export function seNonceLoad(d: SeDriver, target: number, data: Bytes): Promise<B
  * public key of a slot's private key.
  */
 export function seGenKey(d: SeDriver, mode: number, keyId: number): Promise<Bytes> {
-  return d.command(OP_GENKEY, mode, keyId, null, execTimeMs(OP_GENKEY), 64);
+  return seRun(d, encodeCommand(OP_GENKEY, mode, keyId), T_GENKEY, 64);
 }
 
 /**
@@ -417,7 +555,7 @@ export function seGenKey(d: SeDriver, mode: number, keyId: number): Promise<Byte
  * Digest Buffer first in the same job (source must then be 0x20).
  */
 export function seSign(d: SeDriver, source: number, slot: number, digest?: Bytes): Promise<Bytes> {
-  return d.command(OP_SIGN, 0x80 | source, slot, null, execTimeMs(OP_SIGN), 64, digest);
+  return seRun(d, encodeCommand(OP_SIGN, 0x80 | source, slot), T_SIGN, 64, digest);
 }
 
 /**
@@ -426,16 +564,10 @@ export function seSign(d: SeDriver, source: number, slot: number, digest?: Bytes
  * public key. Resolves true, or false on the chip's miscompare (status 0x01).
  */
 export function seVerifyExtern(d: SeDriver, source: number, sig: Bytes, pub: Bytes, digest?: Bytes): Promise<boolean> {
-  var data = new Uint8Array(128);
-  data.set(sig, 0);
-  data.set(pub, 64);
-  return d.command(OP_VERIFY, 0x02 | source, 0x0004, data, execTimeMs(OP_VERIFY), 0, digest).then(
-    function () { return true; },
-    function (e) {
-      if (e && e.code === "SE_CHECKMAC_OR_VERIFY_FAIL") return false;
-      throw e;
-    },
-  );
+  return seRun(d, encodeCommand(OP_VERIFY, 0x02 | source, 0x0004, sig, pub), T_VERIFY, 0, digest, function (e) {
+    if (e && e.code !== "SE_CHECKMAC_OR_VERIFY_FAIL") throw e;
+    return !e;
+  });
 }
 
 /**
@@ -443,7 +575,7 @@ export function seVerifyExtern(d: SeDriver, source: number, sig: Bytes, pub: Byt
  * slot, 0x0C returns the shared x-coordinate in the clear in the output buffer.
  */
 export function seEcdh(d: SeDriver, mode: number, keyId: number, pub: Bytes): Promise<Bytes> {
-  return d.command(OP_ECDH, mode, keyId, pub, execTimeMs(OP_ECDH), 32);
+  return seRun(d, encodeCommand(OP_ECDH, mode, keyId, pub), T_ECDH, 32);
 }
 
 /**
@@ -452,7 +584,7 @@ export function seEcdh(d: SeDriver, mode: number, keyId: number, pub: Bytes): Pr
  * Digest Buffer, 0xC0 output only). Returns the digest on end, otherwise nothing.
  */
 export function seSha(d: SeDriver, mode: number, p2: number, data: Bytes | null): Promise<Bytes> {
-  return d.command(OP_SHA, mode, p2, data, execTimeMs(OP_SHA), (mode & 7) === 2 ? 32 : 0);
+  return seRun(d, encodeCommand(OP_SHA, mode, p2, data), T_SHA, (mode & 7) === 2 ? 32 : 0);
 }
 
 /**
@@ -465,13 +597,13 @@ export function seAddr(zone: number, slot: number, block: number, word: number):
 
 /** Read (calib_read.c): 4 bytes, or 32 with zone bit 0x80. */
 export function seRead(d: SeDriver, zone: number, addr: number, len32: boolean): Promise<Bytes> {
-  return d.command(OP_READ, zone | (len32 ? 0x80 : 0), addr, null, execTimeMs(OP_READ), len32 ? 32 : 4);
+  return seRun(d, encodeCommand(OP_READ, zone | (len32 ? 0x80 : 0), addr), T_READ, len32 ? 32 : 4);
 }
 
 /** Write in the clear (calib_write.c): 4 or 32 bytes. */
 export function seWrite(d: SeDriver, zone: number, addr: number, data: Bytes): Promise<Bytes> {
   if (data.length !== 4 && data.length !== 32) throw perr("SE_BAD_PARAM", "write data must be 4 or 32 bytes");
-  return d.command(OP_WRITE, zone | (data.length === 32 ? 0x80 : 0), addr, data, execTimeMs(OP_WRITE), 0);
+  return seRun(d, encodeCommand(OP_WRITE, zone | (data.length === 32 ? 0x80 : 0), addr, data), T_WRITE, 0);
 }
 
 /**
@@ -480,12 +612,13 @@ export function seWrite(d: SeDriver, zone: number, addr: number, data: Bytes): P
  * summary check.
  */
 export function seLock(d: SeDriver, mode: number, summary: number): Promise<Bytes> {
-  return d.command(OP_LOCK, mode, summary, null, execTimeMs(OP_LOCK), 0);
+  return seRun(d, encodeCommand(OP_LOCK, mode, summary), T_LOCK, 0);
 }
 
 /** Counter (calib_counter.c): mode 0 read, 1 increment; counter 0 or 1; returns the value. */
 export function seCounter(d: SeDriver, mode: number, id: number): Promise<number> {
-  return d.command(OP_COUNTER, mode, id, null, execTimeMs(OP_COUNTER), 4).then(function (r) {
+  return seRun(d, encodeCommand(OP_COUNTER, mode, id), T_COUNTER, 4, null, function (e, r) {
+    if (e) throw e;
     return r[0] + r[1] * 256 + r[2] * 65536 + r[3] * 16777216;
   });
 }

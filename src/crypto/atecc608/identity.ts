@@ -5,12 +5,12 @@
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
-import { ZONE_DATA, seAddr, seCounter, seEcdh, seRead } from "./driver";
+import { encodeCommand, seCounter, seRun } from "./driver";
 import type { SeDriver } from "./driver";
-import { SLOT_AT_REST, SLOT_IDENTITY, COUNTER_BINDINGS, AT_REST_POINT_HEX, IDENTITY_MAX } from "./constants";
+import { OP_ECDH, OP_READ, T_ECDH, T_READ, ZONE_DATA, SLOT_AT_REST, SLOT_IDENTITY, COUNTER_BINDINGS, AT_REST_POINT_B64, IDENTITY_MAX } from "./constants";
 
 export {
-  SLOT_DEVICE_KEY, SLOT_EPHEMERAL, SLOT_AT_REST, SLOT_IDENTITY, COUNTER_BINDINGS, AT_REST_POINT_HEX, IDENTITY_MAX,
+  SLOT_DEVICE_KEY, SLOT_EPHEMERAL, SLOT_AT_REST, SLOT_IDENTITY, COUNTER_BINDINGS, AT_REST_POINT_HEX, AT_REST_POINT_B64, IDENTITY_MAX,
 } from "./constants";
 
 export interface SeIdentity {
@@ -52,69 +52,58 @@ export function encodeIdentity(id: SeIdentity): Bytes {
   return out;
 }
 
-/** Length of the record whose first block is b, or -1 when it is not an identity record. */
-function recordLength(b: Bytes): number {
-  if (b.length < 8 || b[0] !== 0x50 || b[1] !== 0x4b || b[2] !== 1) return -1;
-  var n = (b[4] << 8) | b[5];
-  return n < 8 || n > IDENTITY_MAX ? -1 : n;
-}
-
+/** Parses an identity record (followed by any padding); a malformed one is SE_IDENTITY_CORRUPT. */
 export function decodeIdentity(b: Bytes): SeIdentity {
-  var n = recordLength(b);
-  if (n < 0 || n > b.length) throw perr("SE_IDENTITY_CORRUPT", "slot 8 holds no identity record");
+  var n = (b[4] << 8) | b[5];
   var c = (b[6] << 8) | b[7];
   var o = 8 + c;
-  if (c === 0 || o > n) throw perr("SE_IDENTITY_CORRUPT", "identity record: bad credential length");
   var anchors: Bytes[] = [];
-  for (var i = 0; i < b[3]; i++) {
-    if (o + 2 > n) throw perr("SE_IDENTITY_CORRUPT", "identity record: truncated anchor");
-    var l = (b[o] << 8) | b[o + 1];
-    if (o + 2 + l > n) throw perr("SE_IDENTITY_CORRUPT", "identity record: truncated anchor");
+  var l;
+  var ok = b.length >= 8 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 1 && n <= IDENTITY_MAX && n <= b.length && c > 0;
+  // Anchors until the count is reached or the total length L is; o moves forward every time.
+  while (ok && o <= n && anchors.length < b[3]) {
+    l = (b[o] << 8) | b[o + 1];
     anchors.push(b.slice(o + 2, o + 2 + l));
     o += 2 + l;
   }
-  if (o !== n) throw perr("SE_IDENTITY_CORRUPT", "identity record: trailing bytes");
+  // Everything must end exactly at L (credential and anchors inside it, no trailing bytes).
+  if (!ok || o !== n || anchors.length < b[3]) throw perr("SE_IDENTITY_CORRUPT", "slot 8 holds no valid identity record");
   return { credential: b.slice(8, 8 + c), anchors: anchors };
 }
 
 /**
  * Reads the identity record from slot 8: the first 32-byte block, then as many more as its
- * length needs. Iterates with callbacks rather than returning nested promises, so memory
- * stays flat however many blocks there are (a nested promise chain holds every level).
+ * length needs, into a buffer of exactly that size. Each Read is queued from the previous
+ * one's completion (no promise chain, no idle in between).
  */
 export function readIdentity(d: SeDriver): Promise<SeIdentity> {
   return new Promise(function (resolve, reject) {
-    var buf = new Uint8Array(IDENTITY_MAX);
+    var buf: Uint8Array | null = null;
     var k = 0;
     var blocks = 1;
-    function next() {
-      if (k >= blocks) {
-        try {
-          resolve(decodeIdentity(buf.subarray(0, blocks * 32)));
-        } catch (e) {
-          reject(e);
+    var next = function (e?: any, r?: Bytes): void {
+      if (e) return reject(e);
+      if (r) {
+        if (!buf) {
+          // The total length (bytes 4-5) says how many blocks; if it makes no sense, the
+          // first block alone is decoded, and fails.
+          blocks = Math.ceil(((r[4] << 8) | r[5]) / 32);
+          if (!(blocks > 0 && blocks <= IDENTITY_MAX / 32)) blocks = 1;
+          buf = new Uint8Array(blocks * 32);
         }
-        return;
+        buf.set(r, k++ * 32);
       }
-      seRead(d, ZONE_DATA, seAddr(ZONE_DATA, SLOT_IDENTITY, k, 0), true).then(function (r) {
-        buf.set(r, k * 32);
-        if (k === 0) {
-          var n = recordLength(r);
-          if (n < 0) return reject(perr("SE_IDENTITY_CORRUPT", "slot 8 holds no identity record"));
-          blocks = Math.ceil(n / 32);
+      if (k < blocks) seRun(d, encodeCommand(OP_READ, ZONE_DATA | 0x80, (SLOT_IDENTITY << 3) | (k << 8)), T_READ, 32, null, next); // seAddr(ZONE_DATA, 8, k, 0)
+      else {
+        try {
+          resolve(decodeIdentity(buf as Uint8Array));
+        } catch (x) {
+          reject(x);
         }
-        k++;
-        next();
-      }, reject);
-    }
+      }
+    };
     next();
   });
-}
-
-function fromHex(h: string): Bytes {
-  var b = new Uint8Array(h.length >> 1);
-  for (var i = 0; i < b.length; i++) b[i] = parseInt(h.substr(2 * i, 2), 16);
-  return b;
 }
 
 /**
@@ -124,7 +113,10 @@ function fromHex(h: string): Bytes {
  * example info "pairkit at-rest v1") once per boot. Costs one ECDH (75 ms).
  */
 export function seAtRestSecret(d: SeDriver): Promise<Bytes> {
-  return seEcdh(d, 0x0c, SLOT_AT_REST, fromHex(AT_REST_POINT_HEX));
+  var s = atob(AT_REST_POINT_B64);
+  var p = new Uint8Array(64);
+  for (var i = 0; i < 64; i++) p[i] = s.charCodeAt(i);
+  return seRun(d, encodeCommand(OP_ECDH, 0x0c, SLOT_AT_REST, p), T_ECDH, 32);
 }
 
 /** Reads (increment false) or increments the binding-store version counter. */

@@ -2,8 +2,8 @@
  * The asymmetric half of the device crypto provider, on an ATECC608 (Espruino subset).
  *
  * Key references are { crv: 1, slot } — a data-zone slot, or 0xFFFF for TempKey — plus a
- * generation number for ephemeral keys. No method returns private key bytes: they are made
- * by GenKey inside the chip and never leave it.
+ * generation number for ephemeral keys, and the provider that holds the key. No method
+ * returns private key bytes: they are made by GenKey inside the chip and never leave it.
  *
  * Ephemeral keys (see docs/atecc608.md, "Where the ephemeral key lives"):
  * - by default generateKeyPair runs GenKey into TempKey (KeyID 0xFFFF): no EEPROM write, and
@@ -14,12 +14,22 @@
  *   a TTL timer (opts.ephemeralTtlMs) sleeps the chip to wipe an unused ephemeral.
  * - prepareEphemeral() runs GenKey into the ephemeral slot ahead of time (it survives
  *   sleep), so a handshake skips the 115 ms GenKey; each use costs one EEPROM write.
+ *
+ * Memory (docs/device-memory.md): the provider is one object holding its state. `ecdh` and
+ * `sign` are shared top-level functions (the key reference leads to its provider);
+ * `generateKeyPair` and `verify` take no key, so they are the only per-provider closures.
+ * None of the four uses `this`: firmware copies them into its CryptoProvider. The rarely
+ * used prepareEphemeral, hasPreparedEphemeral and release are shared functions that must be
+ * called as methods (`se.release()`). Each operation is one driver job and one promise.
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
 import type { AsymmetricCrypto, KeyPair, PrivateKeyRef } from "../provider";
-import { CRV_P256 } from "../provider";
-import { KEY_TEMPKEY, OP_VERIFY, execTimeMs, seEcdh, seGenKey, seRandom, seSign } from "./driver";
+import {
+  OP_ECDH, OP_GENKEY, OP_RANDOM, OP_SIGN, OP_VERIFY, KEY_TEMPKEY, T_ECDH, T_GENKEY, T_RANDOM, T_SIGN, T_VERIFY,
+  CRV_P256 as P256, SLOT_DEVICE_KEY, SLOT_EPHEMERAL,
+} from "./constants";
+import { encodeCommand, seRun } from "./driver";
 import type { SeDriver } from "./driver";
 
 /** A key held by the secure element. */
@@ -28,6 +38,8 @@ export interface SeKeyRef extends PrivateKeyRef {
   readonly slot: number;
   /** Generation of an ephemeral key (TempKey or the ephemeral slot); absent for static keys. */
   readonly gen?: number;
+  /** The provider holding the key (opaque). */
+  readonly s?: unknown;
 }
 
 export interface SeCryptoOptions {
@@ -35,146 +47,167 @@ export interface SeCryptoOptions {
   sha256: (data: Bytes) => Bytes;
   /** y (32 bytes) or x||y (64 bytes) for a P-256 x-coordinate, or null when x is not on the curve. */
   decompress?: (x: Bytes) => Bytes | null;
-  /** Slot of the device key (default 0). */
-  deviceSlot?: number;
-  /** Slot for ephemeral keys generated ahead of time (default 2). */
-  ephemeralSlot?: number;
   /** Sleep the chip (wiping TempKey) this long after a TempKey ephemeral was made; 0 = never. Default 60000. */
   ephemeralTtlMs?: number;
-  /** Issue one Random with seed update before the first Sign (cryptoauthlib's calib_sign does it before every Sign). Default true. */
-  seedRng?: boolean;
 }
 
 export interface SecureElementCrypto extends AsymmetricCrypto {
   /** Reference to the device key (signing; ECDH for static-DH methods). */
   readonly deviceKey: SeKeyRef;
-  /** GenKey into the ephemeral slot now; the next generateKeyPair(P-256) returns it at no SE cost. */
+  /** GenKey into the ephemeral slot now; the next generateKeyPair(P-256) returns it at no SE cost. Call as a method. */
   prepareEphemeral(): Promise<void>;
+  /** Call as a method. */
   hasPreparedEphemeral(): boolean;
-  /** Wipes TempKey and the Message Digest Buffer (puts the chip to sleep). */
+  /** Wipes TempKey and the Message Digest Buffer (puts the chip to sleep). Call as a method. */
   release(): Promise<void>;
 }
 
+/** The provider's state (short names: every property is an interpreter variable). */
+interface Se extends SecureElementCrypto {
+  /** driver, sha256, decompress, TTL ms, prepared key pair */
+  d: SeDriver;
+  h: (data: Bytes) => Bytes;
+  x: ((x: Bytes) => Bytes | null) | undefined;
+  t: number;
+  p: KeyPair | null;
+  /** generations of TempKey and of the ephemeral slot; driver epoch of the TempKey key; TTL timer */
+  g: number;
+  G: number;
+  k: number;
+  m: any;
+}
+
 export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): SecureElementCrypto {
-  var ephSlot = opts.ephemeralSlot === undefined ? 2 : opts.ephemeralSlot;
-  var ttl = opts.ephemeralTtlMs === undefined ? 60000 : opts.ephemeralTtlMs;
-  var seeded = opts.seedRng === false;
-  var prepared: KeyPair | null = null;
-  // Generation counters: [TempKey, ephemeral slot]; TempKey also remembers the driver epoch.
-  var gens = [0, 0];
-  var tkEpoch = -1;
-  var timer: unknown = null;
+  var c = {
+    d: d,
+    h: opts.sha256,
+    x: opts.decompress,
+    t: opts.ephemeralTtlMs === undefined ? 60000 : opts.ephemeralTtlMs,
+    p: null,
+    g: 0,
+    G: 0,
+    k: -1,
+    m: 0,
 
-  // Validates a reference: its slot, -1 when it is not a key of this chip, -2 when a newer
-  // ephemeral replaced it or the chip lost it.
-  function slotOf(priv: PrivateKeyRef): number {
-    var r = priv as SeKeyRef;
-    var s = r && r.crv === CRV_P256 ? r.slot : -1;
-    if (typeof s !== "number" || !((s >= 0 && s < 16) || s === KEY_TEMPKEY)) return -1;
-    if (s === KEY_TEMPKEY && (r.gen !== gens[0] || tkEpoch !== d.epoch())) return -2;
-    if (s === ephSlot && r.gen !== undefined && r.gen !== gens[1]) return -2;
-    return s;
-  }
-
-  return {
-    deviceKey: { crv: CRV_P256, slot: opts.deviceSlot === undefined ? 0 : opts.deviceSlot },
-
-    generateKeyPair: function (crv) {
-      if (crv !== CRV_P256) return Promise.reject(perr("CRYPTO_UNSUPPORTED", "the secure element makes P-256 keys only"));
-      if (prepared) {
-        var kp = prepared;
-        prepared = null;
+    generateKeyPair: function (crv: number): Promise<KeyPair> {
+      var kp = c.p;
+      if (crv !== P256) return Promise.reject(perr("CRYPTO_UNSUPPORTED", "the secure element makes P-256 keys only"));
+      if (kp) {
+        c.p = null;
         return Promise.resolve(kp);
       }
-      return seGenKey(d, 0x04, KEY_TEMPKEY).then(function (pub) {
-        tkEpoch = d.epoch();
-        var g = ++gens[0];
-        if (ttl > 0) {
-          if (timer) clearTimeout(timer);
-          timer = setTimeout(function () {
-            timer = null;
-            if (g === gens[0] && tkEpoch === d.epoch()) {
-              gens[0]++;
-              d.sleep().then(null, function () {});
-            }
-          }, ttl);
-        }
-        return { priv: { crv: CRV_P256, slot: KEY_TEMPKEY, gen: g } as SeKeyRef, pub: pub };
+      return seRun(d, encodeCommand(OP_GENKEY, 0x04, KEY_TEMPKEY), T_GENKEY, 64, null, function (e, pub) {
+        if (e) throw e;
+        c.k = d.ep;
+        if (c.m) clearTimeout(c.m);
+        c.m = c.t > 0 ? setTimeout(seRelease, c.t, c) : 0;
+        return { priv: { crv: P256, slot: KEY_TEMPKEY, gen: ++c.g, s: c }, pub: pub };
       });
     },
 
-    ecdh: function (priv, peer) {
-      var s = slotOf(priv);
-      if (s === -2) return Promise.reject(perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (replaced, or the chip slept)"));
-      if (s < 0) return Promise.reject(perr("CRYPTO_BAD_KEY", "not a secure-element P-256 key reference"));
-      var q = peer;
-      if (peer.length === 32) {
-        if (!opts.decompress) return Promise.reject(perr("CRYPTO_UNSUPPORTED", "no P-256 decompression configured"));
-        var y = opts.decompress(peer);
-        if (!y || (y.length !== 32 && y.length !== 64)) return Promise.reject(perr("CRYPTO_BAD_POINT", "x is not a P-256 coordinate"));
-        if (y.length === 64) q = y;
-        else {
-          q = new Uint8Array(64);
-          q.set(peer, 0);
-          q.set(y, 32);
-        }
-      } else if (peer.length !== 64) return Promise.reject(perr("CRYPTO_BAD_POINT", "P-256 public key must be 32 or 64 bytes"));
-      // 0x0C: result in the output buffer, in the clear; 0x01: private key from TempKey.
-      // An execution error means a point off the curve (cryptoauthlib issue #11) — unless
-      // decompression already proved the point valid: then TempKey lost its key (the chip
-      // was reset behind the driver's back) or the slot does not permit ECDH.
-      return seEcdh(d, s === KEY_TEMPKEY ? 0x0d : 0x0c, s === KEY_TEMPKEY ? 0 : s, q).then(null, function (e) {
-        if (e && e.code === "SE_EXECUTION_ERROR" && q !== peer && s === KEY_TEMPKEY) throw perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (the chip was reset)");
-        if (e && e.code === "SE_EXECUTION_ERROR" && q === peer) throw perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code);
-        throw e;
-      });
-    },
+    ecdh: seEcdhKey,
+    sign: seSignKey,
 
-    sign: function (priv, message) {
-      var s = slotOf(priv);
-      if (s < 0 || s === KEY_TEMPKEY) return Promise.reject(perr("CRYPTO_BAD_KEY", "not a secure-element signing key"));
-      if (!seeded) {
-        // Queued ahead of the Sign; best effort (a failed seed update does not stop the Sign).
-        seeded = true;
-        seRandom(d, 0).then(null, function () {});
-      }
-      // One driver job: Nonce (digest -> Message Digest Buffer) then Sign mode 0xA0.
-      return seSign(d, 0x20, s, opts.sha256(message));
-    },
-
-    verify: function (crv, pub, message, sig) {
-      if (crv !== CRV_P256) return Promise.reject(perr("CRYPTO_UNSUPPORTED", "the secure element verifies ES256 only"));
-      if (pub.length !== 64) return Promise.reject(perr("CRYPTO_BAD_KEY", "P-256 public key must be 64 bytes"));
+    verify: function (crv: number, pub: Bytes, message: Bytes, sig: Bytes): Promise<boolean> {
+      if (crv !== P256 || pub.length !== 64) return Promise.reject(crv !== P256 ? perr("CRYPTO_UNSUPPORTED", "the secure element verifies ES256 only") : perr("CRYPTO_BAD_KEY", "P-256 public key must be 64 bytes"));
       if (sig.length !== 64) return Promise.resolve(false);
-      var data = new Uint8Array(128);
-      data.set(sig, 0);
-      data.set(pub, 64);
       // One driver job: Nonce then Verify external mode 0x22 (Message Digest Buffer), key type P-256.
-      return d.command(OP_VERIFY, 0x22, 0x0004, data, execTimeMs(OP_VERIFY), 0, opts.sha256(message)).then(
-        function () { return true; },
-        function (e) {
-          if (e && e.code === "SE_CHECKMAC_OR_VERIFY_FAIL") return false;
-          if (e && e.code === "SE_EXECUTION_ERROR") throw perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code);
-          throw e;
-        },
-      );
-    },
-
-    prepareEphemeral: function () {
-      return seGenKey(d, 0x04, ephSlot).then(function (pub) {
-        prepared = { priv: { crv: CRV_P256, slot: ephSlot, gen: ++gens[1] } as SeKeyRef, pub: pub };
+      return seRun(d, encodeCommand(OP_VERIFY, 0x22, 0x0004, sig, pub), T_VERIFY, 0, c.h(message), function (e) {
+        if (e && e.code !== "SE_CHECKMAC_OR_VERIFY_FAIL") throw e.code === "SE_EXECUTION_ERROR" ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code) : e;
+        return !e;
       });
     },
 
-    hasPreparedEphemeral: function () {
-      return !!prepared;
-    },
+    prepareEphemeral: sePrepare,
+    hasPreparedEphemeral: seHasPrepared,
+    release: seRelease,
+  } as unknown as Se;
+  (c as { deviceKey: SeKeyRef }).deviceKey = { crv: P256, slot: SLOT_DEVICE_KEY, s: c };
+  return c;
+}
 
-    release: function () {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      gens[0]++;
-      return d.sleep();
-    },
-  };
+/**
+ * Validates a reference: its slot, -1 when it is not a key of a secure element, -2 when a
+ * newer ephemeral replaced it or the chip lost it. (Only this module makes references
+ * that lead to a provider, so their slots are right by construction.)
+ */
+function seSlot(priv: PrivateKeyRef): number {
+  var r = priv as SeKeyRef;
+  var c = r && r.crv === P256 && (r.s as Se);
+  var s = r && r.slot;
+  return !c ? -1 : (s === KEY_TEMPKEY ? r.gen !== c.g || c.k !== c.d.ep : s === SLOT_EPHEMERAL && r.gen !== undefined && r.gen !== c.G) ? -2 : s;
+}
+
+/**
+ * ECDH with a key of the chip. Peer: 64 bytes x||y, or 32 bytes x completed by decompress
+ * (y or x||y) and written straight into the packet. ECDH mode 0x0C: result in the output
+ * buffer, in the clear; 0x01: private key from TempKey. An execution error means a point
+ * off the curve (cryptoauthlib issue #11) — unless decompression already proved the point
+ * valid: then TempKey lost its key (the chip was reset behind the driver's back) or the
+ * slot does not permit ECDH.
+ */
+function seEcdhKey(priv: PrivateKeyRef, peer: Bytes): Promise<Bytes> {
+  var s = seSlot(priv);
+  var c = (s < 0 ? 0 : (priv as SeKeyRef).s) as Se;
+  var n = peer.length;
+  var y = n === 32 && c && c.x ? c.x(peer) : null;
+  var tk = s === KEY_TEMPKEY;
+  if (s < 0 || (n !== 64 && !(y && (y.length === 32 || y.length === 64))))
+    return Promise.reject(
+      s === -2 ? perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (replaced, or the chip slept)") :
+      s < 0 ? perr("CRYPTO_BAD_KEY", "not a secure-element P-256 key reference") :
+      n === 32 && !c.x ? perr("CRYPTO_UNSUPPORTED", "no P-256 decompression configured") :
+      perr("CRYPTO_BAD_POINT", "not a P-256 public key (64 bytes x||y, or an x on the curve)"),
+    );
+  return seRun(c.d, encodeCommand(OP_ECDH, tk ? 0x0d : 0x0c, tk ? 0 : s, y && y.length > 32 ? y : peer, y && y.length < 64 ? y : null), T_ECDH, 32, null, function (e, r) {
+    if (e && e.code === "SE_EXECUTION_ERROR") {
+      if (!y) throw perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code);
+      if (tk) throw perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (the chip was reset)");
+    }
+    if (e) throw e;
+    return r;
+  });
+}
+
+/**
+ * ES256 with a key of the chip: SHA-256 on the board, then one driver job: Nonce (digest
+ * -> Message Digest Buffer) then Sign mode 0xA0. Unless the driver already had a Random
+ * with seed update (the firmware's boot seRandom(d, 0)), one is queued ahead of the first
+ * Sign; best effort (a failed seed update does not stop the Sign).
+ */
+function seSignKey(priv: PrivateKeyRef, message: Bytes): Promise<Bytes> {
+  var s = seSlot(priv);
+  if (s < 0 || s === KEY_TEMPKEY) return Promise.reject(perr("CRYPTO_BAD_KEY", "not a secure-element signing key"));
+  var c = (priv as SeKeyRef).s as Se;
+  if (!c.d.sd) {
+    c.d.sd = true;
+    seRun(c.d, encodeCommand(OP_RANDOM, 0, 0), T_RANDOM, 32, null, function () {});
+  }
+  return seRun(c.d, encodeCommand(OP_SIGN, 0xa0, s), T_SIGN, 64, c.h(message));
+}
+
+/** prepareEphemeral(): GenKey into the ephemeral slot (a method: uses `this`). */
+function sePrepare(this: Se): Promise<void> {
+  var c = this;
+  return seRun(c.d, encodeCommand(OP_GENKEY, 0x04, SLOT_EPHEMERAL), T_GENKEY, 64, null, function (e, pub) {
+    if (e) throw e;
+    c.p = { priv: { crv: P256, slot: SLOT_EPHEMERAL, gen: ++c.G, s: c } as SeKeyRef, pub: pub as Bytes };
+  });
+}
+
+function seHasPrepared(this: Se): boolean {
+  return !!this.p;
+}
+
+/**
+ * release(): makes every TempKey reference stale and puts the chip to sleep. Called as a
+ * method; the TTL timer calls it with the provider as argument, and then nobody waits for
+ * the result (a failure is dropped).
+ */
+function seRelease(this: Se, ttl?: Se): Promise<void> {
+  var c = ttl || this;
+  if (c.m) clearTimeout(c.m);
+  c.m = 0;
+  c.g++;
+  return seRun(c.d, null, 0, 0, null, ttl && function () {});
 }
