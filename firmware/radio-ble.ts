@@ -8,32 +8,34 @@
  */
 import type { Bytes } from "../src/core/bytes";
 import type { Link } from "../src/core/link";
-import { bleTransport, PK_COMPANY, type EspNRF } from "./transport-ble";
+import { bleConnect, bleListen, type BleState, type EspNRF } from "./transport-ble";
 import type { Radio } from "./transport-hub";
 
 export function bleRadio(NRF: EspNRF & { setScan(cb?: (d: any) => void, o?: any): void }): Radio {
-  var t = bleTransport(NRF);
-  var md: any = {};
-  md[PK_COMPANY] = {};
-  var r: Radio = {
+  // The radio is also the BLE state (transport-ble.ts) of both roles.
+  var r: Radio & BleState = {
+    // 0xffff = PK_COMPANY (literal numbers: transport-ble's constants are not inlined by esbuild).
+    N: NRF, c: 0xffff, s: 2000, u: true, l: null, on: false,
     onAdvert: null,
     onIncoming: null,
     advertise: function (adv: Bytes | null) {
       // Always connectable (bound peers reconnect); the payload says whether a window is open.
       var data: number[] = [0x70, 0x6b, 0];
       if (adv) for (var i = 2; i < adv.length; i++) data[i] = adv[i];
-      NRF.setAdvertising({}, { manufacturer: PK_COMPANY, manufacturerData: data });
+      NRF.setAdvertising({}, { manufacturer: 0xffff, manufacturerData: data });
       if (adv) {
+        var md: any = {};
+        md[0xffff] = {};
         NRF.setScan(function (d: any) {
           if (r.onAdvert && d.manufacturerData) r.onAdvert(d.id, new Uint8Array(d.manufacturerData));
         }, { filters: [{ manufacturerData: md }] });
       } else NRF.setScan();
     },
     connect: function (to: string): Promise<Link> {
-      return t.connect({ id: to });
+      return bleConnect(r, { id: to });
     },
   };
-  (t.listen as (f: (l: Link) => void) => void)(function (l: Link) {
+  bleListen(r, function (l: Link) {
     if (r.onIncoming) r.onIncoming(l, "central");
   });
   r.advertise(null);

@@ -57,181 +57,198 @@ export interface BleTarget {
   pairing?: boolean;
 }
 
+/** State of one BLE role user (a Transport, or the pairing radio): NRF, options, the peripheral's link. */
+export interface BleState {
+  N: EspNRF;
+  /** Company id of the manufacturer data; scan time of connect() in ms; keep the Nordic UART service. */
+  c: number;
+  s: number;
+  u: boolean;
+  /** Peripheral: the current central's link; listening. */
+  l: BleLink | null;
+  on: boolean;
+}
+
 /**
- * A Link whose writes go through put(d): a promise (central writeValue; the next write
- * waits for it) or a synchronous call that throws while the stack is busy (peripheral
- * updateServices; retried 20 ms later, at most 50 times in a row). end() drops the
- * connection. rx(d) and gone(reason) are called by the transport.
+ * A BLE link: a plain object whose methods are shared functions. Writes are queued and go
+ * out one at a time: on the central through the RX characteristic's writeValue (a
+ * promise: the next write waits for it), on the peripheral through updateServices (which
+ * throws while the stack is busy: retried 20 ms later, at most 50 times in a row).
  */
-function bleLink(put: (d: Bytes) => any, end: () => void): Link & { rx: (d: Bytes) => void; gone: (r: string) => void } {
-  var q: Bytes[] = [];
-  var busy = false;
-  var tries = 0;
-  var l = {
-    mtu: 20,
-    onData: null as ((d: Bytes) => void) | null,
-    onClose: null as ((r: string) => void) | null,
-    closed: false,
-    send: function (d: Bytes) {
-      if (l.closed) throw perr("LINK_CLOSED", "link is closed");
-      if (d.length < 1 || d.length > l.mtu) throw perr("LINK_TOO_LARGE", "write must be 1..mtu bytes");
-      q.push(d);
-      l.pump();
-    },
-    pump: function () {
-      while (!busy && q.length > 0 && !l.closed) {
-        var r;
-        try {
-          r = put(q[0]);
-        } catch (e) {
-          if (++tries > 50) {
-            end();
-            l.gone("error");
-            return;
-          }
-          busy = true;
-          setTimeout(function () {
-            busy = false;
-            l.pump();
-          }, 20);
-          return;
-        }
-        tries = 0;
-        if (r && r.then) {
-          busy = true;
-          r.then(function () {
-            busy = false;
-            q.shift();
-            l.pump();
-          }, function () {
-            end();
-            l.gone("error");
-          });
-          return;
-        }
-        q.shift();
+interface BleLink extends Link {
+  send(d?: Bytes): void;
+  t: BleState;
+  /** Central: the GATT server and the RX characteristic; null on the peripheral. */
+  g: any;
+  w: any;
+  q: Bytes[];
+  /** A write in flight or a retry scheduled; failed attempts in a row; closed. */
+  b: boolean;
+  n: number;
+  x: boolean;
+  /** why: "error" (drops the connection too) or "remote" (already gone); none: closed here. */
+  close(why?: string): void;
+}
+
+function bleLink(t: BleState, g: any): BleLink {
+  return { mtu: 20, onData: null, onClose: null, send: bleSend, close: bleClose, t: t, g: g, w: null, q: [], b: false, n: 0, x: false };
+}
+
+/** Link.close (a method of a BleLink). */
+function bleClose(this: BleLink, why?: string): void {
+  if (this.x) return;
+  this.x = true;
+  this.q = [];
+  if (why !== "remote") {
+    if (this.g) this.g.disconnect();
+    else this.t.N.disconnect();
+  }
+  if (this.onClose) this.onClose(why || "local");
+}
+
+/**
+ * Link.send (a method of a BleLink): queues d, then sends queued writes while nothing is
+ * in flight (without d, only the latter: how a finished or retried write continues).
+ */
+function bleSend(this: BleLink, d?: Bytes): void {
+  var l = this;
+  if (d) {
+    if (l.x) throw perr("LINK_CLOSED", "closed");
+    if (d.length < 1 || d.length > l.mtu) throw perr("LINK_TOO_LARGE", "bad size");
+    l.q.push(d);
+  }
+  while (!l.b && l.q.length > 0 && !l.x) {
+    var r;
+    try {
+      if (l.g) r = l.w.writeValue(l.q[0]);
+      else {
+        // The updateServices argument is built per notification: a few transient variables
+        // instead of a resident copy (with its two 36-character keys) for the link's life.
+        var u: any = {};
+        u[PK_SERVICE] = {};
+        u[PK_SERVICE][PK_TX] = { notify: true, value: l.q[0] };
+        l.t.N.updateServices(u);
       }
-    },
-    rx: function (d: Bytes) {
-      if (!l.closed && l.onData) l.onData(d);
-    },
-    gone: function (r: string) {
-      if (l.closed) return;
-      l.closed = true;
-      q = [];
-      if (l.onClose) l.onClose(r);
-    },
-    close: function () {
-      if (l.closed) return;
-      end();
-      l.gone("local");
+    } catch (e) {
+      // The stack is busy: again in 20 ms, at most 50 times in a row.
+      if (++l.n > 50) l.close("error");
+      else {
+        l.b = true;
+        setTimeout(function () {
+          l.b = false;
+          l.send();
+        }, 20);
+      }
+      return;
+    }
+    l.n = 0;
+    if (r && r.then) {
+      l.b = true;
+      r.then(function () {
+        l.b = false;
+        l.q.shift();
+        l.send();
+      }, function () {
+        l.close("error");
+      });
+      return;
+    }
+    l.q.shift();
+  }
+}
+
+/** Peripheral role: defines the pairkit service; onLink gets a Link per connecting central. */
+export function bleListen(t: BleState, onLink: (link: Link) => void): void {
+  var N = t.N;
+  var ch: any = {};
+  var sv: any = {};
+  // 244 = PK_MAXLEN (literal numbers: this module's constants are not inlined by esbuild).
+  ch[PK_RX] = {
+    writable: true,
+    maxLen: 244,
+    onWrite: function (evt: any) {
+      var l = t.l;
+      if (l && !l.x && l.onData) l.onData(new Uint8Array(evt.data));
     }
   };
-  return l;
+  ch[PK_TX] = { notify: true, readable: true, maxLen: 244, value: [0] };
+  sv[PK_SERVICE] = ch;
+  N.setServices(sv, { uart: t.u });
+  t.on = true;
+  N.on("connect", function () {
+    if (t.on) onLink(t.l = bleLink(t, null));
+  });
+  N.on("disconnect", function () {
+    if (t.l) t.l.close("remote");
+    t.l = null;
+  });
+  N.on("mtu", function (m: number) {
+    if (t.l && m > 23) t.l.mtu = m < 247 ? m - 3 : 244;
+  });
+}
+
+/**
+ * Central role: scans for a pairkit device (target.id, or one with an open window when
+ * target.pairing), connects, finds the two characteristics and starts notifications.
+ */
+export function bleConnect(t: BleState, target?: unknown): Promise<Link> {
+  var x = (target || {}) as BleTarget;
+  return new Promise(function (resolve, reject) {
+    var md: any = {};
+    md[t.c] = {};
+    t.N.findDevices(function (devs: any[]) {
+      var dev: any = null, l: any = null, svc: any = null;
+      for (var i = 0; i < devs.length && !dev; i++) {
+        var m = devs[i].manufacturerData ? new Uint8Array(devs[i].manufacturerData) : null;
+        if (x.id ? devs[i].id === x.id : m && m.length > 3 && m[0] === 0x70 && m[1] === 0x6b && m[2] === 1 && (!x.pairing || (m[3] & 1))) dev = devs[i];
+      }
+      devs = []; // not kept alive by the closures below
+      if (!dev) return reject(perr("LINK_NO_PEER", "no device"));
+      dev.gatt.connect().then(function (g: any) {
+        l = bleLink(t, g);
+        dev.on("gattserverdisconnected", function () {
+          l.close("remote");
+        });
+        return g.getPrimaryService(PK_SERVICE);
+      }).then(function (s: any) {
+        svc = s;
+        return s.getCharacteristic(PK_RX);
+      }).then(function (c: any) {
+        l.w = c;
+        return svc.getCharacteristic(PK_TX);
+      }).then(function (c: any) {
+        c.on("characteristicvaluechanged", function (e: any) {
+          var v = e.target.value;
+          if (!l.x && l.onData) l.onData(new Uint8Array(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+        });
+        return c.startNotifications();
+      }).then(function () {
+        resolve(l);
+      }, function () {
+        if (l) l.g.disconnect();
+        reject(perr("LINK_CONNECT", "BLE connect failed"));
+      });
+    }, { timeout: t.s, filters: [{ manufacturerData: md }] });
+  });
 }
 
 export function bleTransport(NRF: EspNRF, opts?: BleOptions): Transport {
   var o = opts || {};
-  var company = o.company === undefined ? PK_COMPANY : o.company;
-  var cur: (Link & { rx: (d: Bytes) => void; gone: (r: string) => void }) | null = null;
-  var listening = false;
-  // Prebuilt updateServices argument: only .value changes per notification.
-  var tx: any = { notify: true, value: null };
-  var up: any = {};
-  up[PK_SERVICE] = {};
-  up[PK_SERVICE][PK_TX] = tx;
-
+  var t: BleState = { N: NRF, c: o.company === undefined ? PK_COMPANY : o.company, s: o.scanMs || 2000, u: o.uart !== false, l: null, on: false };
+  var adv = function (open: boolean) {
+    NRF.setAdvertising({}, { manufacturer: t.c, manufacturerData: [0x70, 0x6b, 1, open ? 1 : 0] });
+  };
   return {
     listen: function (onLink: (link: Link) => void) {
-      var ch: any = {};
-      ch[PK_RX] = {
-        writable: true,
-        maxLen: PK_MAXLEN,
-        onWrite: function (evt: any) {
-          if (cur) cur.rx(new Uint8Array(evt.data));
-        }
-      };
-      ch[PK_TX] = { notify: true, readable: true, maxLen: PK_MAXLEN, value: [0] };
-      var sv: any = {};
-      sv[PK_SERVICE] = ch;
-      NRF.setServices(sv, { uart: o.uart !== false });
-      listening = true;
-      NRF.on("connect", function () {
-        if (!listening) return;
-        cur = bleLink(function (d: Bytes) {
-          tx.value = d;
-          NRF.updateServices(up);
-        }, function () {
-          NRF.disconnect();
-        });
-        onLink(cur);
-      });
-      NRF.on("disconnect", function () {
-        if (cur) cur.gone("remote");
-        cur = null;
-      });
-      NRF.on("mtu", function (m: number) {
-        if (cur && m > 23) cur.mtu = m - 3 < PK_MAXLEN ? m - 3 : PK_MAXLEN;
-      });
+      bleListen(t, onLink);
     },
-
-    advertise: function (pairingOpen: boolean) {
-      NRF.setAdvertising({}, { manufacturer: company, manufacturerData: [0x70, 0x6b, 1, pairingOpen ? 1 : 0] });
-    },
-
+    advertise: adv,
     connect: function (target?: unknown) {
-      var t = (target || {}) as BleTarget;
-      return new Promise(function (resolve, reject) {
-        var md: any = {};
-        md[company] = {};
-        NRF.findDevices(function (devs: any[]) {
-          var dev: any = null;
-          for (var i = 0; i < devs.length && !dev; i++) {
-            var m = devs[i].manufacturerData ? new Uint8Array(devs[i].manufacturerData) : null;
-            if (t.id ? devs[i].id === t.id : (m && m.length >= 4 && m[0] === 0x70 && m[1] === 0x6b && m[2] === 1 && (!t.pairing || (m[3] & 1)))) dev = devs[i];
-          }
-          if (!dev) {
-            reject(perr("LINK_NO_PEER", "no pairkit device found"));
-            return;
-          }
-          var gatt: any = null;
-          var rxc: any = null;
-          var l: (Link & { rx: (d: Bytes) => void; gone: (r: string) => void }) | null = null;
-          dev.gatt.connect().then(function (g: any) {
-            gatt = g;
-            dev.on("gattserverdisconnected", function () {
-              if (l) l.gone("remote");
-            });
-            return g.getPrimaryService(PK_SERVICE);
-          }).then(function (s: any) {
-            return s.getCharacteristic(PK_RX).then(function (c: any) {
-              rxc = c;
-              return s.getCharacteristic(PK_TX);
-            });
-          }).then(function (c: any) {
-            l = bleLink(function (d: Bytes) {
-              return rxc.writeValue(d);
-            }, function () {
-              gatt.disconnect();
-            });
-            c.on("characteristicvaluechanged", function (e: any) {
-              var v = e.target.value;
-              if (l) l.rx(new Uint8Array(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
-            });
-            return c.startNotifications();
-          }).then(function () {
-            resolve(l as Link);
-          }, function () {
-            if (gatt) gatt.disconnect();
-            reject(perr("LINK_CONNECT", "BLE connection failed"));
-          });
-        }, { timeout: o.scanMs || 2000, filters: [{ manufacturerData: md }] });
-      });
+      return bleConnect(t, target);
     },
-
     close: function () {
-      listening = false;
-      NRF.setAdvertising({}, { manufacturer: company, manufacturerData: [0x70, 0x6b, 1, 0] });
+      t.on = false;
+      adv(false);
     }
   };
 }

@@ -1,9 +1,12 @@
 /**
  * Radio for the Espruino Linux build: one TCP connection to the pairkit hub
  * (src/host/sim/hub.ts), which repeats advertisements and carries links between devices.
- * The frame format is documented there.
+ * The frame format is documented there: length (2 bytes) | type (1) | body.
  *
- * Device code: Espruino subset. `net` and `E` are passed in.
+ * Device code: Espruino subset. `net` and `E` are passed in. The socket carries strings:
+ * frames are built and parsed as strings (a 20-character string is one interpreter
+ * variable, a 20-byte Uint8Array three), and received link data is converted to bytes
+ * once. Links are plain objects whose methods are shared functions (no closures per link).
  */
 import { perr } from "../src/core/errors";
 import type { Bytes } from "../src/core/bytes";
@@ -19,134 +22,119 @@ export interface Radio {
   onIncoming: ((link: Link, from: string) => void) | null;
 }
 
-interface HubState {
+/** The radio is its own state: socket, E, link MTU, unparsed input, links and pending dials, request counter. */
+interface HubRadio extends Radio {
   s: EspSocket;
   E: EspBytes;
   mtu: number;
-  buf: Bytes;
-  links: { [id: string]: Link };
-  reqs: { [req: string]: (id: number) => void };
-  req: number;
-  r: Radio;
+  b: string;
+  /** Links by id (0..65535) and pending connect() callbacks by 65536 + request number. */
+  l: { [id: number]: any };
+  n: number;
 }
 
-function hubSend(h: HubState, type: number, body: Bytes): void {
-  var f = new Uint8Array(3 + body.length);
-  f[0] = (body.length + 1) >> 8;
-  f[1] = (body.length + 1) & 255;
-  f[2] = type;
-  f.set(body, 3);
-  h.s.write(h.E.toString(f));
+interface HubLink extends Link {
+  h: HubRadio;
+  /** The link id (0..65535) and the same as 2 characters (big-endian), as frames carry it. */
+  i: number;
+  w: string;
+  /** why: "remote" (the peer closed) or "hub" (the hub went away); none: closed here. */
+  close(why?: string): void;
 }
 
-function ascii(s: string): Bytes {
-  var b = new Uint8Array(s.length);
-  for (var i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 255;
-  return b;
+/** Writes one frame; body is a string of bytes (char codes 0..255). */
+function hubSend(h: HubRadio, type: number, body: string): void {
+  var n = body.length + 1;
+  h.s.write(String.fromCharCode(n >> 8, n & 255, type) + body);
 }
 
-function str(b: Bytes): string {
-  var s = "";
-  for (var i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return s;
+/** Link.send (a method of a HubLink). */
+function hubWrite(this: HubLink, d: Bytes): void {
+  var h = this.h;
+  if (h.l[this.i] !== this) throw perr("LINK_CLOSED", "closed");
+  if (d.length < 1 || d.length > this.mtu) throw perr("LINK_TOO_LARGE", "bad size");
+  hubSend(h, 7, this.w + h.E.toString(d));
 }
 
-/** A link multiplexed on the hub connection. */
-function hubLink(h: HubState, id: number): Link {
-  var key = "" + id;
-  var l: Link = {
-    mtu: h.mtu,
-    onData: null,
-    onClose: null,
-    send: function (d: Bytes) {
-      if (!h.links[key]) throw perr("LINK_CLOSED", "link is closed");
-      if (d.length < 1 || d.length > l.mtu) throw perr("LINK_TOO_LARGE", "write must be 1..mtu bytes");
-      var b = new Uint8Array(2 + d.length);
-      b[0] = id >> 8;
-      b[1] = id & 255;
-      b.set(d, 2);
-      hubSend(h, 7, b);
-    },
-    close: function () {
-      if (!h.links[key]) return;
-      delete h.links[key];
-      hubSend(h, 8, new Uint8Array([id >> 8, id & 255]));
-      if (l.onClose) l.onClose("local");
-    },
-  };
-  h.links[key] = l;
-  return l;
+/** Link.close (a method of a HubLink). */
+function hubClose(this: HubLink, why?: string): void {
+  var h = this.h;
+  if (h.l[this.i] !== this) return;
+  delete h.l[this.i];
+  if (!why) hubSend(h, 8, this.w);
+  if (this.onClose) this.onClose(why || "local");
 }
 
-function onFrame(h: HubState, t: number, b: Bytes): void {
-  var id = (b[0] << 8) | b[1];
-  var l = h.links["" + id];
-  if (t === 2 && b.length > 1 && b.length > 1 + b[0]) {
-    if (h.r.onAdvert) h.r.onAdvert(str(b.subarray(1, 1 + b[0])), new Uint8Array(b.subarray(1 + b[0])));
-  } else if (t === 4 || t === 5) {
-    var cb = h.reqs["" + b[0]];
-    delete h.reqs["" + b[0]];
-    if (cb) cb(t === 4 && b.length >= 3 ? (b[1] << 8) | b[2] : -1);
-  } else if (t === 6 && b.length > 2) {
-    var nl = hubLink(h, id);
-    if (h.r.onIncoming) h.r.onIncoming(nl, str(b.subarray(2)));
-    else nl.close();
-  } else if (t === 7 && l) {
-    if (l.onData) l.onData(new Uint8Array(b.subarray(2)));
-  } else if (t === 8 && l) {
-    delete h.links["" + id];
-    if (l.onClose) l.onClose("remote");
-  }
+/** A link by its id as carried in a frame (2 characters). */
+function hubLink(h: HubRadio, w: string): HubLink {
+  var id = (w.charCodeAt(0) << 8) | w.charCodeAt(1);
+  return (h.l[id] = { mtu: h.mtu, onData: null, onClose: null, send: hubWrite, close: hubClose, h: h, i: id, w: w });
 }
 
 /** Connects to the hub as `name`. Writes on links are at most `mtu` bytes (20 mirrors BLE). */
 export function hubRadio(net: EspNet, E: EspBytes, host: string, port: number, name: string, mtu: number): Radio {
-  var h: HubState = { s: null as unknown as EspSocket, E: E, mtu: mtu, buf: new Uint8Array(0), links: {}, reqs: {}, req: 0, r: null as unknown as Radio };
-  h.r = {
+  var h: HubRadio = {
     onAdvert: null,
     onIncoming: null,
     advertise: function (adv: Bytes | null) {
-      hubSend(h, 2, adv || new Uint8Array(0));
+      hubSend(h, 2, adv ? E.toString(adv) : "");
     },
     connect: function (to: string): Promise<Link> {
       return new Promise(function (resolve, reject) {
-        var req = (h.req = (h.req + 1) & 255);
-        h.reqs["" + req] = function (id: number) {
-          if (id < 0) reject(perr("LINK_NO_PEER", "peer not reachable"));
-          else resolve(hubLink(h, id));
+        var req = (h.n = (h.n + 1) & 255);
+        h.l[65536 + req] = function (l: Link | null) {
+          if (l) resolve(l);
+          else reject(perr("LINK_NO_PEER", "no peer"));
         };
-        var to8 = ascii(to);
-        var body = new Uint8Array(1 + to8.length);
-        body[0] = req;
-        body.set(to8, 1);
-        hubSend(h, 3, body);
+        hubSend(h, 3, String.fromCharCode(req) + to);
       });
     },
+    s: net.connect({ host: host, port: port }, function () {
+      hubSend(h, 1, name);
+    }),
+    E: E, mtu: mtu, b: "", l: {}, n: 0
   };
-  h.s = net.connect({ host: host, port: port }, function () {
-    hubSend(h, 1, ascii(name));
-  });
   h.s.on("data", function (d: string) {
-    var inb = E.toUint8Array(d);
-    var nb = new Uint8Array(h.buf.length + inb.length);
-    nb.set(h.buf, 0);
-    nb.set(inb, h.buf.length);
-    h.buf = nb;
-    while (h.buf.length >= 2) {
-      var n = (h.buf[0] << 8) | h.buf[1];
-      if (h.buf.length < 2 + n) break;
-      var t = h.buf[2];
-      var body = new Uint8Array(h.buf.subarray(3, 2 + n));
-      h.buf = new Uint8Array(h.buf.subarray(2 + n));
-      onFrame(h, t, body);
+    var b = h.b + d;
+    while (b.length > 1) {
+      var n = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
+      if (b.length < 2 + n) break;
+      var t = b.charCodeAt(2);
+      var m = b.substring(3, 2 + n);
+      // Consumed before any callback runs (a callback that throws does not replay it).
+      h.b = b = b.substring(2 + n);
+      var k = m.charCodeAt(0);
+      var l = h.l[(k << 8) | m.charCodeAt(1)];
+      if (t === 2) {
+        // ADV: name length, name, payload.
+        if (h.onAdvert && m.length > 1 + k) h.onAdvert(m.substr(1, k), E.toUint8Array(m.substr(1 + k)));
+      } else if (t === 4 || t === 5) {
+        // OPEN_OK: request, link id; OPEN_FAIL: request.
+        var cb = h.l[65536 + k];
+        delete h.l[65536 + k];
+        if (cb) cb(t === 4 && m.length > 2 ? hubLink(h, m.substr(1, 2)) : null);
+      } else if (t === 6 && m.length > 2) {
+        // INCOMING: link id, the dialling device's name.
+        l = hubLink(h, m.substr(0, 2));
+        if (h.onIncoming) h.onIncoming(l, m.substr(2));
+        else l.close();
+      } else if (l) {
+        // DATA: link id, bytes; CLOSE: link id.
+        if (t === 7) {
+          if (l.onData) l.onData(E.toUint8Array(m.substr(2)));
+        } else if (t === 8) l.close("remote");
+      }
     }
+    h.b = b;
   });
   h.s.on("close", function () {
-    for (var k in h.links) {
-      var l = h.links[k];
-      delete h.links[k];
-      if (l.onClose) l.onClose("hub");
+    // Every link closes; pending dials fail.
+    var ks = Object.keys(h.l);
+    for (var j = 0; j < ks.length; j++) {
+      var x = h.l[ks[j] as unknown as number];
+      if (x.h) x.close("hub");
+      else x(null);
     }
   });
-  return h.r;
+  return h;
 }

@@ -37,62 +37,61 @@ export interface EspTcpOptions {
   mtu?: number;
 }
 
-/** Wraps a connected Espruino socket. */
+interface EspTcpLink extends Link {
+  s: EspSocket;
+  E: EspBytes;
+  /** Unparsed input; closed; the reason onClose will get. */
+  b: string;
+  x: boolean;
+  why: string;
+}
+
+/** Link.send (a method of an EspTcpLink). */
+function espTcpSend(this: EspTcpLink, d: Bytes): void {
+  if (this.x) throw perr("LINK_CLOSED", "closed");
+  if (d.length < 1 || d.length > this.mtu) throw perr("LINK_TOO_LARGE", "bad size");
+  this.s.write(String.fromCharCode(d.length >> 8, d.length & 255) + this.E.toString(d));
+}
+
+/** Link.close (a method of an EspTcpLink). */
+function espTcpClose(this: EspTcpLink): void {
+  if (this.x) return;
+  this.why = "local";
+  this.s.end();
+}
+
+/**
+ * Wraps a connected Espruino socket. Input is buffered as a string (the socket delivers
+ * strings) and each complete write converted to bytes once.
+ */
 export function espTcpLink(sock: EspSocket, E: EspBytes, mtu?: number): Link {
   var m = mtu || 1024;
-  var buf = new Uint8Array(2 + m);
-  var have = 0;
-  var closed = false;
-  var why = "remote";
-  var l: Link = {
-    mtu: m,
-    onData: null,
-    onClose: null,
-    send: function (d: Bytes) {
-      if (closed) throw perr("LINK_CLOSED", "link is closed");
-      if (d.length < 1 || d.length > l.mtu) throw perr("LINK_TOO_LARGE", "write must be 1..mtu bytes");
-      var w = new Uint8Array(2 + d.length);
-      w[0] = d.length >> 8;
-      w[1] = d.length & 255;
-      w.set(d, 2);
-      sock.write(E.toString(w));
-    },
-    close: function () {
-      if (closed) return;
-      why = "local";
-      sock.end();
-    }
-  };
+  var l: EspTcpLink = { mtu: m, onData: null, onClose: null, send: espTcpSend, close: espTcpClose, s: sock, E: E, b: "", x: false, why: "remote" };
   sock.on("data", function (s: string) {
-    var c = E.toUint8Array(s);
-    var i = 0;
-    while (i < c.length && !closed) {
-      var need = have < 2 ? 2 : 2 + ((buf[0] << 8) | buf[1]);
-      var take = need - have < c.length - i ? need - have : c.length - i;
-      buf.set(c.subarray(i, i + take), have);
-      have += take;
-      i += take;
-      if (have === 2) {
-        var n = (buf[0] << 8) | buf[1];
-        if (n < 1 || n > m) {
-          why = "protocol";
-          sock.end();
-          return;
-        }
-      } else if (have > 2 && have === need) {
-        var msg = new Uint8Array(buf.subarray(2, have)); // not .slice: a plain Array on Espruino
-        have = 0;
-        if (l.onData) l.onData(msg);
+    if (l.why === "protocol") return;
+    var b = l.b + s;
+    while (b.length >= 2 && !l.x) {
+      var n = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
+      if (n < 1 || n > m) {
+        l.why = "protocol";
+        l.b = "";
+        sock.end();
+        return;
       }
+      if (b.length < 2 + n) break;
+      var d = b.substr(2, n);
+      l.b = b = b.substr(2 + n);
+      if (l.onData) l.onData(E.toUint8Array(d));
     }
+    l.b = b;
   });
   sock.on("error", function () {
-    if (why === "remote") why = "error";
+    if (l.why === "remote") l.why = "error";
   });
   sock.on("close", function () {
-    if (closed) return;
-    closed = true;
-    if (l.onClose) l.onClose(why);
+    if (l.x) return;
+    l.x = true;
+    if (l.onClose) l.onClose(l.why);
   });
   return l;
 }

@@ -12,8 +12,8 @@
  * Device code: Espruino subset.
  */
 import type { Bytes } from "./bytes";
-import { perr, type PairkitError } from "./errors";
-import { frameIn, frameOut, newFramer, type Framer, type FramerOptions } from "./frame/frame";
+import type { PairkitError } from "./errors";
+import type { Framer } from "./frame/frame";
 
 export interface Link {
   /** Largest write in bytes. May grow while the link is up (after a BLE MTU exchange). */
@@ -21,15 +21,21 @@ export interface Link {
   /**
    * Queues one write of at most mtu bytes. A write arrives whole and writes arrive in order
    * (or, on a faulty link, not at all). Throws LINK_CLOSED after the link closed and
-   * LINK_TOO_LARGE for a write above mtu.
+   * LINK_TOO_LARGE for a write above mtu. The link may keep `data` until it is written.
    */
   send(data: Bytes): void;
-  /** Set by the user of the link: called with each received write. */
+  /**
+   * Set by the user of the link: called with each received write. The link calls it (and
+   * onClose) as a method, `link.onData(d)`: a channel's handler finds its channel through
+   * `this` (one shared function instead of closures per channel).
+   */
   onData: ((data: Bytes) => void) | null;
   /** Set by the user of the link: called once when the link closes, locally or remotely. */
   onClose: ((reason: string) => void) | null;
   /** Closes the link; onClose follows. Idempotent. */
   close(): void;
+  /** Reserved: the channel bound to this link (set by channelOpen). */
+  pkch?: Channel | null;
 }
 
 /**
@@ -45,9 +51,9 @@ export interface Transport {
   close(): void;
 }
 
-export interface Channel {
+/** A framer bound to a link: one object holds the framing state and the channel's. */
+export interface Channel extends Framer {
   link: Link;
-  f: Framer;
   now: () => number;
   /** Set by the user: a whole message arrived on channel ch (CH_EDHOC, CH_SESSION, ...). */
   onMessage: ((ch: number, msg: Bytes) => void) | null;
@@ -58,58 +64,10 @@ export interface Channel {
   closed: boolean;
 }
 
-/** Closes the channel and its link and drops every partial message. Idempotent. */
-export function channelClose(c: Channel, why?: string): void {
-  if (c.closed) return;
-  c.closed = true;
-  c.deadline = 0;
-  c.f.p = [];
-  c.link.onData = null;
-  c.link.onClose = null;
-  c.link.close();
-  if (c.onError) c.onError(perr("LINK_CLOSED", why || "closed"));
-}
-
-/** Wraps a link: framing with the link's MTU, time from now() (milliseconds). */
-export function channelOpen(link: Link, now: () => number, opts?: FramerOptions): Channel {
-  var o = opts || {};
-  var c: Channel = {
-    link: link,
-    f: newFramer({ mtu: link.mtu, maxMsg: o.maxMsg, maxPartials: o.maxPartials, timeout: o.timeout }),
-    now: now, onMessage: null, onError: null, deadline: 0, closed: false
-  };
-  link.onData = function (d) {
-    if (c.closed) return;
-    var m = frameIn(c.f, d, c.now());
-    if (m) {
-      c.deadline = 0;
-      if (c.onMessage) c.onMessage(m.ch, m.msg);
-    }
-  };
-  link.onClose = function (r) {
-    channelClose(c, r);
-  };
-  return c;
-}
-
-/** Sends one whole message on channel ch (fragmented to the link's current MTU). */
-export function channelSend(c: Channel, ch: number, msg: Bytes): void {
-  if (c.closed) throw perr("LINK_CLOSED", "closed");
-  c.f.mtu = c.link.mtu;
-  var w = frameOut(c.f, ch, msg);
-  for (var i = 0; i < w.length; i++) c.link.send(w[i]);
-}
-
 /**
- * Call periodically (for example once a second from setInterval): expires partial
- * messages and raises LINK_TIMEOUT once when the deadline has passed.
+ * The channel functions live with the framing (a channel is a framer bound to a link):
+ * channelOpen(link, now, opts), channelClose(c, why), channelTick(c) and channelSend(c, ch,
+ * msg), which is frameOut: on a channel it sends each write at once (LINK_CLOSED after
+ * the channel closed).
  */
-export function channelTick(c: Channel): void {
-  if (c.closed) return;
-  var t = c.now();
-  frameIn(c.f, null, t);
-  if (c.deadline && t > c.deadline) {
-    c.deadline = 0;
-    if (c.onError) c.onError(perr("LINK_TIMEOUT", "timeout"));
-  }
-}
+export { channelOpen, channelClose, channelTick, frameOut as channelSend } from "./frame/frame";

@@ -34,7 +34,7 @@ function bounded(f: Framer): boolean {
   for (var i = 0; i < f.p.length; i++) {
     var p = f.p[i];
     if (p.b && p.b.length > f.max) return false;
-    if (p.lp && p.lp.length > f.max) return false;
+
   }
   return true;
 }

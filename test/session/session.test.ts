@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { nodeSymCrypto } from "../helpers/lossy-link";
 import {
   sessionNew, sessionSeal, sessionOpen, sessionClose, sessionUpdate,
-  LABEL_SESSION_I2R, LABEL_SESSION_R2I, REC_CLOSE, REC_CONFIRM, REC_DATA, type Session
+  LABEL_SESSION_I2R, LABEL_SESSION_R2I, REC_CLOSE, REC_CONFIRM, REC_DATA, KEYS_KEY, KEYS_IV, KEYS_RX, type Session
 } from "../../src/core/session/session";
 import { edhocExporter, edhocKeyUpdate } from "../../src/core/edhoc/kdf";
 import { toHex, EMPTY, type Bytes } from "../../src/core/bytes";
@@ -17,9 +17,15 @@ function pair(opts?: Parameters<typeof sessionNew>[3]): [Session, Session] {
   return [sessionNew(c, PRK, true, opts), sessionNew(c, PRK, false, opts)];
 }
 
+/** Views of the session's key buffer: send key and PRK, receive key and PRK. */
+function sk(s: Session): Bytes { return s.k.subarray(KEYS_KEY, KEYS_IV); }
+function sp(s: Session): Bytes { return s.k.subarray(0, KEYS_KEY); }
+function rk(s: Session): Bytes { return s.k.subarray(KEYS_RX + KEYS_KEY, KEYS_RX + KEYS_IV); }
+function rp(s: Session): Bytes { return s.k.subarray(KEYS_RX, KEYS_RX + KEYS_KEY); }
+
 /** Everything an open may change, as a comparable string. */
 function snap(s: Session): string {
-  return [toHex(s.rp), toHex(s.rk), toHex(s.riv), s.re, s.rn, s.w0, s.w1, toHex(s.sp), toHex(s.sk), toHex(s.siv), s.se, s.sn, s.proven, s.closed].join("|");
+  return [toHex(s.k), s.re, s.rn, s.w0, s.w1, s.se, s.sn, s.proven, s.closed].join("|");
 }
 
 function code(f: () => unknown): string {
@@ -83,7 +89,10 @@ describe("session records", function () {
     }
     expect(seen[0].aad).toBe("0100");
     expect(seen[256].aad).toBe("020100");
-    expect(toHex(b.sk)).toBe(toHex(r2i.subarray(0, 16)));
+    expect(toHex(sk(b))).toBe(toHex(r2i.subarray(0, 16)));
+    // The receive side holds the peer's send key and IV; both PRKs start as PRK_out.
+    expect(toHex(b.k.subarray(KEYS_RX + KEYS_KEY))).toBe(toHex(i2r));
+    expect(toHex(sp(a)) + toHex(rp(a))).toBe(toHex(PRK) + toHex(PRK));
   });
 
   it("refuses replayed records without changing state", function () {
@@ -113,6 +122,28 @@ describe("session records", function () {
     expect(sessionOpen(p[1], recs[130])).toEqual(bytes(3, 130));
     expect(code(function () { sessionOpen(p[1], recs[101]); })).toBe("SESSION_REPLAY");
     expect(code(function () { sessionOpen(p[1], recs[130]); })).toBe("SESSION_REPLAY");
+  });
+
+  it("property: the replay window accepts exactly the records a 64-record sliding window model accepts", function () {
+    var p = pair();
+    var sent: Bytes[] = [];
+    for (var i = 0; i < 400; i++) sent.push(sessionSeal(p[0], bytes(1, i)));
+    fc.assert(fc.property(fc.array(fc.nat(399), { maxLength: 150 }), function (order) {
+      var r = sessionNew(c, PRK, false);
+      var seen: { [q: number]: boolean } = {};
+      var top = -1;
+      for (var j = 0; j < order.length; j++) {
+        var q = order[j];
+        var want = q > top - 64 && !seen[q];
+        var got = code(function () { sessionOpen(r, sent[q]); });
+        if (got !== (want ? "OK" : "SESSION_REPLAY")) return false;
+        if (want) {
+          seen[q] = true;
+          if (q > top) top = q;
+        }
+      }
+      return true;
+    }), { numRuns: 300 });
   });
 
   it("refuses every tampered record (any bit, any byte) without changing state", function () {
@@ -150,25 +181,24 @@ describe("session records", function () {
     for (var dir = 0; dir < 2; dir++) {
       var s = p[dir];
       var r = p[1 - dir];
-      var oldKey = s.sk;
-      var oldKeyHex = toHex(s.sk);
+      var oldKeyHex = toHex(sk(s));
       var recs: Bytes[] = [];
       for (var i = 0; i < 12; i++) recs.push(sessionSeal(s, bytes(8, i)));
       expect(s.se).toBe(2);
       expect(s.sn).toBe(2);
-      expect(toHex(s.sk)).not.toBe(oldKeyHex);
-      expect(toHex(oldKey)).toBe("00".repeat(16)); // wiped
+      expect(toHex(sk(s))).not.toBe(oldKeyHex);
+      expect(toHex(s.k)).not.toContain(oldKeyHex); // overwritten
       expect((recs[4][0] >> 3) & 7).toBe(0);
       expect((recs[5][0] >> 3) & 7).toBe(1);
       expect((recs[10][0] >> 3) & 7).toBe(2);
       // Receiver: epoch 0 and 1 in order, keeps a late epoch-1 record for later.
       for (i = 0; i < 9; i++) expect(sessionOpen(r, recs[i])).toEqual(bytes(8, i));
       expect(r.re).toBe(1);
-      var rk1 = r.rk;
+      var rk1 = toHex(rk(r));
       expect(sessionOpen(r, recs[10])).toEqual(bytes(8, 10));
       expect(r.re).toBe(2);
-      expect(toHex(rk1)).toBe("00".repeat(16));
-      expect(toHex(r.rk)).toBe(toHex(s.sk));
+      expect(toHex(r.k)).not.toContain(rk1); // overwritten
+      expect(toHex(rk(r))).toBe(toHex(sk(s)));
       var before = snap(r);
       expect(code(function () { sessionOpen(r, recs[9]); })).toBe("SESSION_EPOCH");
       expect(code(function () { sessionOpen(r, recs[3]); })).toBe("SESSION_EPOCH");
@@ -177,8 +207,8 @@ describe("session records", function () {
     }
     // Keys of each epoch follow EDHOC_KeyUpdate.
     var prk2 = edhocKeyUpdate(c, edhocKeyUpdate(c, PRK, EMPTY), EMPTY);
-    expect(toHex(p[0].sp)).toBe(toHex(prk2));
-    expect(toHex(p[0].sk)).toBe(toHex(edhocExporter(c, prk2, LABEL_SESSION_I2R, EMPTY, 29).subarray(0, 16)));
+    expect(toHex(sp(p[0]))).toBe(toHex(prk2));
+    expect(toHex(sk(p[0]))).toBe(toHex(edhocExporter(c, prk2, LABEL_SESSION_I2R, EMPTY, 29).subarray(0, 16)));
   });
 
   it("never follows an epoch change on an unauthenticated record", function () {
@@ -239,10 +269,11 @@ describe("session records", function () {
     expect(conf[0] >> 6).toBe(REC_CONFIRM);
     expect(sessionOpen(p[1], conf)).toBe(null);
     expect(p[1].proven).toBe(true);
-    var keys = [p[0].sk, p[0].rk, p[0].sp];
+    var keys = [sk(p[0]), rk(p[0]), sp(p[0])];
     var cl = sessionSeal(p[0], EMPTY, REC_CLOSE);
     expect(p[0].closed).toBe(true);
     for (var k of keys) expect(toHex(k)).toMatch(/^(00)+$/);
+    expect(toHex(p[0].k)).toMatch(/^(00)+$/);
     expect(code(function () { sessionSeal(p[0], EMPTY); })).toBe("SESSION_CLOSED");
     expect(sessionOpen(p[1], cl)).toBe(null);
     expect(p[1].closed).toBe(true);
@@ -250,7 +281,7 @@ describe("session records", function () {
     expect(code(function () { sessionSeal(p[1], EMPTY, 3); })).toBe("SESSION_CLOSED");
     var q = pair();
     sessionClose(q[0]);
-    expect(toHex(q[0].rp)).toMatch(/^(00)+$/);
+    expect(toHex(rp(q[0]))).toMatch(/^(00)+$/);
     expect(code(function () { sessionSeal(q[1], EMPTY, 3); })).toBe("SESSION_BAD_TYPE");
     expect(code(function () { sessionNew(c, new Uint8Array(31), true); })).toBe("SESSION_BAD_KEY");
     expect(code(function () { sessionNew(c, PRK, true, { cap: 0 }); })).toBe("SESSION_BAD_OPTION");

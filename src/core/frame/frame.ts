@@ -19,20 +19,20 @@
  * at most maxMsg bytes, each at most `timeout` ms old (the caller passes the time; core
  * has no timers).
  *
- * Device code: Espruino subset. (Never `.slice` a typed array here: on Espruino 2v29 it
- * returns a plain Array; copies are `new Uint8Array(x.subarray(a, b))`.)
+ * A Channel (see ../link.ts, which re-exports the channel functions) is a framer bound to
+ * a link: one object holds both states, and the link's onData/onClose is one shared
+ * function that finds its channel through `this` (no closures per channel).
+ *
+ * Device code: Espruino subset, few functions. (Never `.slice` a typed array here: on
+ * Espruino 2v29 it returns a plain Array; copies are `new Uint8Array(x.subarray(a, b))`.)
  */
 import type { Bytes } from "../bytes";
 import { perr } from "../errors";
+import type { Channel, Link } from "../link";
 
-/** Channels (the high nibble of byte 0). 5..15 are free for applications. */
-export const CH_EDHOC = 1;
-export const CH_ERROR = 2;
-export const CH_SESSION = 3;
-export const CH_RECONNECT = 4;
+import { FRAME_HDR, FRAME_MAX_FRAGS } from "./consts";
 
-export const FRAME_HDR = 2;
-export const FRAME_MAX_FRAGS = 128;
+export { CH_EDHOC, CH_ERROR, CH_SESSION, CH_RECONNECT, FRAME_HDR, FRAME_MAX_FRAGS } from "./consts";
 
 export interface FramerOptions {
   /** Largest write of the link in bytes, header included (default 20, at least 3). */
@@ -52,19 +52,19 @@ export interface FramePartial {
   t: number;
   /** Stride (payload of non-last fragments), 0 while unknown. */
   s: number;
-  /** Reassembly buffer (allocated once the stride is known). */
+  /**
+   * Reassembly buffer once the stride is known; before that the payload of the last
+   * fragment when it came first (or null).
+   */
   b: Bytes | null;
   /** Bitmap of received indices (128 bits). */
   g: Bytes;
-  /** Fragments received. */
+  /** Fragments received; highest index received. */
   c: number;
-  /** Highest index received. */
   h: number;
   /** Number of fragments (0 while the last one is missing); payload length of the last. */
   n: number;
   l: number;
-  /** Payload of the last fragment while the stride is unknown. */
-  lp: Bytes | null;
 }
 
 export interface Framer {
@@ -93,23 +93,21 @@ export interface FrameMsg {
   msg: Bytes;
 }
 
-export function newFramer(o?: FramerOptions): Framer {
-  var x = o || {};
-  var f: Framer = {
-    mtu: x.mtu || 20, max: x.maxMsg || 1024, np: x.maxPartials || 2, to: x.timeout || 10000,
-    nid: 0, p: [], done: 0, hid: 15, dt: 0,
-    delivered: 0, garbage: 0, dups: 0, expired: 0, evicted: 0
-  };
-  if (!(f.mtu >= 3 && f.max >= 1 && f.np >= 1 && f.to > 0)) throw perr("FRAME_BAD_OPTION", "bad option");
-  return f;
-}
-
 /**
  * Splits a message into writes of at most f.mtu bytes (f.mtu may change between
- * messages, for example after a BLE MTU exchange). Throws FRAME_TOO_LARGE or FRAME_CHANNEL:
- * those are the caller's mistakes, not the peer's.
+ * messages, for example after a BLE MTU exchange) and returns them. On a Channel each
+ * write goes to the link as soon as it is made and nothing is returned: this is
+ * channelSend, with the link's current MTU, LINK_CLOSED once the channel closed. Each write
+ * is its own small buffer (a link may keep it queued), so a link that sends at once holds
+ * one write at a time. Throws FRAME_TOO_LARGE or FRAME_CHANNEL: those are the caller's
+ * mistakes, not the peer's.
  */
 export function frameOut(f: Framer, ch: number, msg: Bytes): Bytes[] {
+  var l = (f as Channel).link;
+  if (l) {
+    if ((f as Channel).closed) throw perr("LINK_CLOSED", "closed");
+    f.mtu = l.mtu;
+  }
   if (!(ch >= 1 && ch <= 15 && ch === (ch | 0))) throw perr("FRAME_CHANNEL", "bad channel");
   var s = f.mtu - FRAME_HDR;
   var len = msg.length;
@@ -117,17 +115,16 @@ export function frameOut(f: Framer, ch: number, msg: Bytes): Bytes[] {
   if (s < 1 || len < 1 || len > f.max || n > FRAME_MAX_FRAGS) throw perr("FRAME_TOO_LARGE", "bad size");
   var id = f.nid;
   f.nid = (id + 1) & 15;
-  // One buffer for all fragments; each write is a view of it (fewer interpreter variables
-  // than one buffer per fragment).
-  var all = new Uint8Array(len + FRAME_HDR * n);
   var out: Bytes[] = [];
   for (var i = 0; i < n; i++) {
-    var e = i === n - 1 ? len : (i + 1) * s;
-    var o = i * (s + FRAME_HDR);
-    all[o] = (ch << 4) | id;
-    all[o + 1] = (i === n - 1 ? 128 : 0) | i;
-    all.set(msg.subarray(i * s, e), o + FRAME_HDR);
-    out.push(all.subarray(o, o + FRAME_HDR + e - i * s));
+    var o = i * s;
+    var e = i < n - 1 ? o + s : len;
+    var w = new Uint8Array(FRAME_HDR + e - o);
+    w[0] = (ch << 4) | id;
+    w[1] = (i < n - 1 ? 0 : 128) | i;
+    w.set(msg.subarray(o, e), FRAME_HDR);
+    if (l) l.send(w);
+    else out.push(w);
   }
   return out;
 }
@@ -146,90 +143,144 @@ export function frameIn(f: Framer, d: Bytes | null, now: number): FrameMsg | nul
     }
   }
   if (now - f.dt > f.to) f.done = 0;
-  if (d === null || d === undefined) return null;
+  if (d == null) return null;
   try {
-    if (!(d instanceof Uint8Array) || d.length <= FRAME_HDR || d[0] < 16) {
-      f.garbage++;
-      return null;
-    }
     var k = d[0];
     var id = k & 15;
     var last = d[1] >> 7;
     var x = d[1] & 127;
     var pl = d.length - FRAME_HDR;
+    if (!(d instanceof Uint8Array) || pl < 1 || k < 16) {
+      f.garbage++;
+      return null;
+    }
     var p: FramePartial | null = null;
     for (i = 0; i < ps.length; i++) if (ps[i].k === k) p = ps[i];
     var fresh = !p;
-    if (!p) {
-      if ((f.done >> id) & 1) {
-        f.dups++;
-        return null;
-      }
-      p = { k: k, t: now, s: 0, b: null, g: new Uint8Array(16), c: 0, h: 0, n: 0, l: 0, lp: null };
-    } else if ((p.g[x >> 3] >> (x & 7)) & 1) {
+    if (p ? (p.g[x >> 3] >> (x & 7)) & 1 : (f.done >> id) & 1) {
       f.dups++;
       return null;
     }
-    // Consistency: one last fragment, nothing beyond it, equal strides, bounded size.
+    if (!p) p = { k: k, t: now, s: 0, b: null, g: new Uint8Array(16), c: 0, h: 0, n: 0, l: 0 };
+    // Consistency: one last fragment, nothing beyond it, equal strides (a last one at most
+    // the stride), and the message fits in max (a fragment ends at x * stride + pl; when the
+    // last one came first the stride is at least its pl).
     var s = p.s || (last ? 0 : pl);
-    var bad = last ? (p.n > 0 || (p.c > 0 && p.h > x) || (x === 0 && !fresh) || (s > 0 && pl > s)) : ((p.n > 0 && x >= p.n - 1) || pl !== s);
-    if (!bad && s > 0) {
-      if (p.n > 0 && (p.l > s || (p.n - 1) * s + p.l > f.max)) bad = true;
-      else if ((last ? x * s + pl : (x + 1) * s) > f.max) bad = true;
-    } else if (!bad && (x + 1) * pl > f.max) bad = true; // last fragment first: the stride is at least pl
-    if (bad) {
+    if ((last ? p.n || p.h > x || (s && pl > s) : (p.n && x >= p.n - 1) || pl !== s) ||
+        x * (s || pl) + pl > f.max || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > f.max))) {
       f.garbage++;
       return null;
     }
     if (fresh) {
       // A newer id (less than half the id space ahead): ids that far ahead are not "recently done" any more.
-      var ahead = (id - f.hid) & 15;
-      if (ahead > 0 && ahead < 8) {
-        for (i = 1; i <= ahead; i++) f.done &= ~(1 << ((f.hid + i + 8) & 15));
+      var a = (id - f.hid) & 15;
+      if (a && a < 8) {
+        for (i = 1; i <= a; i++) f.done &= ~(1 << ((f.hid + i + 8) & 15));
         f.hid = id;
       }
-      if (last && x === 0) {
-        // A message of one fragment.
-        f.done |= 1 << id;
-        f.dt = now;
-        f.delivered++;
-        return { ch: k >> 4, msg: new Uint8Array(d.subarray(FRAME_HDR)) };
+      // A message of one fragment completes below without being held.
+      if (x || !last) {
+        if (ps.length >= f.np) {
+          ps.shift();
+          f.evicted++;
+        }
+        ps.push(p);
       }
-      if (ps.length >= f.np) {
-        ps.shift();
-        f.evicted++;
-      }
-      ps.push(p);
     }
     if (last) {
       p.n = x + 1;
       p.l = pl;
     }
-    if (s > 0 && !p.b) {
+    if (s && !p.s) {
+      // The stride is known now: the buffer, with the last fragment when it came first.
+      var lp = p.b;
+      var cap = p.n ? (p.n - 1) * s + p.l : s * FRAME_MAX_FRAGS;
       p.s = s;
-      var cap = p.n > 0 ? (p.n - 1) * s + p.l : s * FRAME_MAX_FRAGS;
       p.b = new Uint8Array(cap < f.max ? cap : f.max);
-      if (p.lp) {
-        p.b.set(p.lp, (p.n - 1) * s);
-        p.lp = null;
-      }
+      if (lp) p.b.set(lp, (p.n - 1) * s);
     }
-    if (p.b) p.b.set(d.subarray(FRAME_HDR), x * s);
-    else p.lp = new Uint8Array(d.subarray(FRAME_HDR));
+    if (s) (p.b as Bytes).set(d.subarray(FRAME_HDR), x * s);
+    else p.b = new Uint8Array(d.subarray(FRAME_HDR));
     p.g[x >> 3] |= 1 << (x & 7);
-    p.c++;
     if (x > p.h) p.h = x;
-    if (p.n > 0 && p.c === p.n && p.b) {
-      ps.splice(ps.indexOf(p), 1);
-      var len = (p.n - 1) * p.s + p.l;
+    if (++p.c === p.n) {
+      i = ps.indexOf(p);
+      if (i >= 0) ps.splice(i, 1);
+      var len = (p.n - 1) * s + p.l;
+      var b = p.b as Bytes;
       f.done |= 1 << id;
       f.dt = now;
       f.delivered++;
-      return { ch: k >> 4, msg: p.b.length === len ? p.b : new Uint8Array(p.b.subarray(0, len)) };
+      return { ch: k >> 4, msg: b.length === len ? b : new Uint8Array(b.subarray(0, len)) };
     }
     return null;
   } catch (e) {
     f.garbage++;
     return null;
   }
+}
+
+/** Closes the channel and its link and drops every partial message. Idempotent. */
+export function channelClose(c: Channel, why?: string): void {
+  if (c.closed) return;
+  var l = c.link;
+  c.closed = true;
+  c.deadline = 0;
+  c.p = [];
+  l.onData = l.onClose = l.pkch = null;
+  l.close();
+  if (c.onError) c.onError(perr("LINK_CLOSED", why || "closed"));
+}
+
+/**
+ * Call periodically (for example once a second from setInterval): expires partial
+ * messages and raises LINK_TIMEOUT once when the deadline has passed. With d, one received
+ * write is taken first (what the link's onData does); a completed message goes to
+ * onMessage and clears the deadline.
+ */
+export function channelTick(c: Channel, d?: Bytes): void {
+  if (c.closed) return;
+  var t = c.now();
+  var m = frameIn(c, d || null, t);
+  if (m) {
+    c.deadline = 0;
+    if (c.onMessage) c.onMessage(m.ch, m.msg);
+  } else if (c.deadline && t > c.deadline) {
+    c.deadline = 0;
+    if (c.onError) c.onError(perr("LINK_TIMEOUT", "timeout"));
+  }
+}
+
+/** The link's onData and onClose (called as its methods): a write (bytes) or a close reason (string). */
+function chEvent(this: Link, x: Bytes | string): void {
+  var c = this.pkch;
+  if (c) {
+    if (typeof x === "string") channelClose(c, x);
+    else channelTick(c, x);
+  }
+}
+
+/**
+ * Wraps a link (or nothing, for a bare framer): framing with the link's MTU, time from
+ * now() (milliseconds).
+ */
+export function channelOpen(link: Link, now: () => number, opts?: FramerOptions): Channel {
+  var x = opts || {};
+  var c: Channel = {
+    mtu: link ? link.mtu : x.mtu || 20, max: x.maxMsg || 1024, np: x.maxPartials || 2, to: x.timeout || 10000,
+    nid: 0, p: [], done: 0, hid: 15, dt: 0,
+    delivered: 0, garbage: 0, dups: 0, expired: 0, evicted: 0,
+    link: link, now: now, onMessage: null, onError: null, deadline: 0, closed: false
+  };
+  if (!(c.mtu >= 3 && c.max >= 1 && c.np >= 1 && c.to > 0)) throw perr("FRAME_BAD_OPTION", "bad option");
+  if (link) {
+    link.pkch = c;
+    link.onData = link.onClose = chEvent;
+  }
+  return c;
+}
+
+/** A framer on its own (tests, tools): frameOut returns the writes, frameIn takes them. */
+export function newFramer(o?: FramerOptions): Framer {
+  return channelOpen(null as unknown as Link, null as unknown as () => number, o);
 }

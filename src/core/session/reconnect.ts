@@ -20,24 +20,15 @@
  */
 import { wipe, EMPTY, bytesEqual, type Bytes } from "../bytes";
 import { encode, encodeSeq, decode } from "../cbor";
-import { perr, isPairkitError } from "../errors";
+import { perr } from "../errors";
 import { edhocExporter, edhocKeyUpdate } from "../edhoc/kdf";
 import type { SymmetricCrypto } from "../../crypto/provider";
-import { sessionNew, sessionSeal, sessionOpen, sessionClose, REC_CONFIRM, type Session, type SessionOptions } from "./session";
+import { sessionNew, sessionSeal, sessionOpen, sessionClose, type Session, type SessionOptions } from "./session";
+import { REC_CONFIRM } from "./consts";
 
-/** Exporter label of the 32-byte pairing secret a binding stores (private range). */
-export const LABEL_PAIRING_SECRET = 65002;
+import { LABEL_PAIRING_SECRET, RC_HELLO_I, RC_HELLO_R, RC_REFUSE, RC_WANT_EDHOC, RC_UNKNOWN, RC_NONCE_LEN, RC_MAX_ID } from "./consts";
 
-export const RC_HELLO_I = 1;
-export const RC_HELLO_R = 2;
-export const RC_REFUSE = 3;
-/** REFUSE reasons: the responder's policy wants a full EDHOC run; the initiator is not bound here. */
-export const RC_WANT_EDHOC = 1;
-export const RC_UNKNOWN = 2;
-
-export const RC_NONCE_LEN = 16;
-/** Longest identity accepted in a hello. */
-export const RC_MAX_ID = 64;
+export { LABEL_PAIRING_SECRET, RC_HELLO_I, RC_HELLO_R, RC_REFUSE, RC_WANT_EDHOC, RC_UNKNOWN, RC_NONCE_LEN, RC_MAX_ID } from "./consts";
 
 /** What the lifecycle stores per binding and hands to reconnect. */
 export interface Binding {
@@ -86,15 +77,25 @@ function rcSession(c: SymmetricCrypto, b: Binding, nI: Bytes, nR: Bytes, initiat
   return s;
 }
 
-/** Decodes a reconnect message (deterministic CBOR); any malformation is RECONNECT_FORMAT. */
-function rcDecode(msg: Bytes): unknown[] {
+/**
+ * Decodes and checks a reconnect message (deterministic CBOR) of type t: HELLO_I
+ * [1, id (1..64 bytes), N_I (16)] or HELLO_R [2, N_R (16), confirm record]. Where a HELLO_R
+ * is expected, a REFUSE [3, reason] throws RECONNECT_REFUSED (detail = reason); anything
+ * else malformed is RECONNECT_FORMAT.
+ */
+function rcParse(msg: Bytes, t: number): unknown[] {
   var m;
   try {
     m = decode(msg, true);
   } catch (e) {
-    throw perr("RECONNECT_FORMAT", "bad CBOR", isPairkitError(e) ? e.code : undefined);
+    m = null;
   }
-  if (!Array.isArray(m)) throw perr("RECONNECT_FORMAT", "not an array");
+  if (!Array.isArray(m)) throw perr("RECONNECT_FORMAT", "bad CBOR");
+  // Unauthenticated: a REFUSE can only make the initiator fall back to full EDHOC.
+  if (t === RC_HELLO_R && m.length === 2 && m[0] === RC_REFUSE && typeof m[1] === "number") throw perr("RECONNECT_REFUSED", "refused", m[1]);
+  var a = m[1], b = m[2];
+  if (m.length !== 3 || m[0] !== t || !(a instanceof Uint8Array) || !(b instanceof Uint8Array) ||
+      (t === RC_HELLO_I ? a.length < 1 || a.length > RC_MAX_ID || b.length !== RC_NONCE_LEN : a.length !== RC_NONCE_LEN)) throw perr("RECONNECT_FORMAT", "bad hello");
   return m;
 }
 
@@ -111,9 +112,7 @@ export function reconnectHello(c: SymmetricCrypto, b: Binding): { st: ReconnectS
  * throw RECONNECT_FORMAT.
  */
 export function reconnectAccept(c: SymmetricCrypto, msg: Bytes, find: (peerId: Bytes) => Binding | null, opts?: ReconnectOptions): ReconnectStep {
-  var m = rcDecode(msg);
-  if (m.length !== 3 || m[0] !== RC_HELLO_I || !(m[1] instanceof Uint8Array) || !(m[2] instanceof Uint8Array) ||
-      m[1].length < 1 || m[1].length > RC_MAX_ID || m[2].length !== RC_NONCE_LEN) throw perr("RECONNECT_FORMAT", "bad HELLO_I");
+  var m = rcParse(msg, RC_HELLO_I);
   var id = m[1] as Bytes;
   if (opts && opts.requireEdhoc) return { s: null, msg: encode([RC_REFUSE, RC_WANT_EDHOC]) };
   var b = find(id);
@@ -131,20 +130,14 @@ export function reconnectAccept(c: SymmetricCrypto, msg: Bytes, find: (peerId: B
  */
 export function reconnectFinish(c: SymmetricCrypto, st: ReconnectState, msg: Bytes, opts?: SessionOptions): ReconnectStep {
   if (st.done) throw perr("RECONNECT_STATE", "state used");
-  var m = rcDecode(msg);
-  if (m.length === 2 && m[0] === RC_REFUSE && typeof m[1] === "number") {
-    // Unauthenticated: it can only make us fall back to full EDHOC; st stays usable.
-    throw perr("RECONNECT_REFUSED", "refused", m[1]);
-  }
-  if (m.length !== 3 || m[0] !== RC_HELLO_R || !(m[1] instanceof Uint8Array) || m[1].length !== RC_NONCE_LEN ||
-      !(m[2] instanceof Uint8Array)) throw perr("RECONNECT_FORMAT", "bad HELLO_R");
+  var m = rcParse(msg, RC_HELLO_R); // REFUSE: RECONNECT_REFUSED, st stays usable
   var s = rcSession(c, st.b, st.n, m[1] as Bytes, true, opts);
   try {
     sessionOpen(s, m[2] as Bytes);
   } catch (e) {
     // A forged or corrupted HELLO_R changes nothing: st can still complete with the real one.
     sessionClose(s);
-    throw perr("RECONNECT_AUTH", "auth failed", isPairkitError(e) ? e.code : undefined);
+    throw perr("RECONNECT_AUTH", "auth failed");
   }
   st.done = true;
   wipe(st.n);

@@ -16,31 +16,22 @@
  * Nonce = IV(13 bytes, per direction and epoch) XOR the sequence number left-padded to 13
  * bytes (RFC 8613 section 5.2 without the sender ID: keys and IVs are per direction).
  *
- * Device code: Espruino subset, few functions (each function costs interpreter variables).
- * A failed open or seal changes no state. Old keys are wiped on key update and on close.
+ * Device code: Espruino subset, few functions and one key buffer per session (every
+ * function, property and typed array costs interpreter variables). A failed open or seal
+ * changes no state. Old keys are overwritten on key update and wiped on close.
  */
 import { wipe, EMPTY, type Bytes } from "../bytes";
 import { perr } from "../errors";
 import { edhocKdf, edhocKeyUpdate, prkExporter } from "../edhoc/kdf";
 import type { SymmetricCrypto } from "../../crypto/provider";
 
-// Constants are `const` so that esbuild inlines them into the device bundle (no variables).
+import {
+  LABEL_SESSION_I2R, LABEL_SESSION_R2I, REC_DATA, REC_CLOSE, REC_CONFIRM, REC_TAG_LEN, REC_SEQ_LIMIT, KEYS_KEY, KEYS_IV, KEYS_RX
+} from "./consts";
 
-/**
- * Private-range EDHOC exporter labels (RFC 9528 section 4.2.1: 65000..65535). Each yields
- * 29 bytes = AES key (16) || IV (13) for one direction, context h''.
- */
-export const LABEL_SESSION_I2R = 65000;
-export const LABEL_SESSION_R2I = 65001;
-
-/** Record types (top two bits of the header byte). */
-export const REC_DATA = 0;
-export const REC_CLOSE = 1;
-export const REC_CONFIRM = 2;
-
-export const REC_TAG_LEN = 8;
-/** Largest sequence number the header can carry; the send side never goes past it. */
-export const REC_SEQ_LIMIT = 4294967296;
+export {
+  LABEL_SESSION_I2R, LABEL_SESSION_R2I, REC_DATA, REC_CLOSE, REC_CONFIRM, REC_TAG_LEN, REC_SEQ_LIMIT, KEYS_KEY, KEYS_IV, KEYS_RX
+} from "./consts";
 
 export interface SessionOptions {
   /** Largest plaintext of one record in bytes (default 1024). */
@@ -55,19 +46,21 @@ export interface Session {
   c: SymmetricCrypto;
   /** true on the EDHOC initiator's side. */
   i: boolean;
-  /** Send direction: PRK_out of the current epoch (secret), key, IV, epoch, next sequence number. */
-  sp: Bytes;
-  sk: Bytes;
-  siv: Bytes;
+  /**
+   * Every secret of the session in one buffer (122 bytes, see KEYS_*): send PRK_out of the
+   * current epoch, key, IV at 0..60; the same for the receive direction at 61..121.
+   */
+  k: Bytes;
+  /** Send epoch and next sequence number. */
   se: number;
   sn: number;
-  /** Receive direction: PRK_out of the current epoch, key, IV, epoch, highest sequence accepted (-1: none). */
-  rp: Bytes;
-  rk: Bytes;
-  riv: Bytes;
+  /** Receive epoch and highest sequence number accepted (-1: none). */
   re: number;
   rn: number;
-  /** Replay window bits: bit k of w0 (k < 32) or of w1 (k - 32) set = sequence rn - k was accepted. */
+  /**
+   * Replay window of the 64 sequence numbers rn-63..rn: bit (q mod 32) of w0 (q mod 64 < 32)
+   * or of w1 set = sequence q was accepted.
+   */
   w0: number;
   w1: number;
   max: number;
@@ -79,71 +72,62 @@ export interface Session {
   closed: boolean;
 }
 
-/** Nonce = IV XOR the sequence number, big-endian, right-aligned. */
-function recNonce(iv: Bytes, seq: number): Bytes {
-  var n = new Uint8Array(iv);
-  n[12] ^= seq & 255;
-  n[11] ^= (seq >>> 8) & 255;
-  n[10] ^= (seq >>> 16) & 255;
-  n[9] ^= (seq >>> 24) & 255;
-  return n;
-}
-
 /**
  * Starts a session from an EDHOC PRK_out (or the PRK of a fast reconnect). The session
- * keeps its own copies; the caller may wipe prkOut afterwards. Costs 3 HMACs.
+ * keeps its own copy; the caller may wipe prkOut afterwards. Costs 3 HMACs.
  */
 export function sessionNew(c: SymmetricCrypto, prkOut: Bytes, initiator: boolean, opts?: SessionOptions): Session {
   if (!(prkOut instanceof Uint8Array) || prkOut.length !== 32) throw perr("SESSION_BAD_KEY", "bad PRK");
   var o = opts || {};
   var cap = o.cap === undefined ? 1048576 : o.cap;
   if (!(cap >= 1 && cap <= REC_SEQ_LIMIT)) throw perr("SESSION_BAD_OPTION", "bad cap");
+  var k = new Uint8Array(2 * KEYS_RX);
   var pe = prkExporter(c, prkOut);
-  var a = edhocKdf(c, pe, LABEL_SESSION_I2R, EMPTY, 29);
-  var b = edhocKdf(c, pe, LABEL_SESSION_R2I, EMPTY, 29);
-  wipe(pe);
-  var s = initiator ? a : b;
-  var r = initiator ? b : a;
+  var a = edhocKdf(c, pe, initiator ? LABEL_SESSION_I2R : LABEL_SESSION_R2I, EMPTY, 29);
+  var b = edhocKdf(c, pe, initiator ? LABEL_SESSION_R2I : LABEL_SESSION_I2R, EMPTY, 29);
+  k.set(prkOut, 0);
+  k.set(a, KEYS_KEY);
+  k.set(prkOut, KEYS_RX);
+  k.set(b, KEYS_RX + KEYS_KEY);
+  wipe(pe); wipe(a); wipe(b);
   return {
-    c: c, i: initiator,
-    sp: new Uint8Array(prkOut), sk: s.subarray(0, 16), siv: s.subarray(16), se: 0, sn: 0,
-    rp: new Uint8Array(prkOut), rk: r.subarray(0, 16), riv: r.subarray(16), re: 0, rn: -1, w0: 0, w1: 0,
+    c: c, i: initiator, k: k, se: 0, sn: 0, re: 0, rn: -1, w0: 0, w1: 0,
     max: o.maxPlain === undefined ? 1024 : o.maxPlain, cap: cap, auto: o.autoUpdate !== false,
     proven: false, closed: false
   };
 }
 
-/**
- * Key update of one direction (send = true: ours; false: derive the peer's next epoch and
- * return it without committing). PRK_out' = EDHOC_KeyUpdate(PRK_out, h''), then the
- * direction's key and IV from the exporter of PRK_out'. Returns [prk', key', iv'].
- */
-function nextKeys(s: Session, send: boolean): Bytes[] {
-  var p = edhocKeyUpdate(s.c, send ? s.sp : s.rp, EMPTY);
-  var pe = prkExporter(s.c, p);
-  var m = edhocKdf(s.c, pe, send === s.i ? LABEL_SESSION_I2R : LABEL_SESSION_R2I, EMPTY, 29);
-  wipe(pe);
-  return [p, m.subarray(0, 16), m.subarray(16)];
-}
-
 /** Wipes every key of the session and marks it closed. Idempotent. */
 export function sessionClose(s: Session): void {
-  wipe(s.sp); wipe(s.sk); wipe(s.siv);
-  wipe(s.rp); wipe(s.rk); wipe(s.riv);
+  wipe(s.k);
   s.closed = true;
 }
 
 /**
- * Updates the send keys now (new epoch, sequence restarts at 0); the old ones are wiped.
- * The peer follows when it authenticates the first record of the new epoch.
+ * Key update. sessionUpdate(s) updates the send keys now (new epoch, sequence restarts at
+ * 0; the old keys are overwritten); the peer follows when it authenticates the first
+ * record of the new epoch. sessionUpdate(s, true) (used by sessionOpen) derives the peer's
+ * next epoch on trial and returns it without changing the session.
+ *
+ * PRK_out' = EDHOC_KeyUpdate(PRK_out, h''), then the direction's key and IV from the
+ * exporter of PRK_out'; the result is PRK' || key' || IV' (61 bytes, one half of Session.k).
  */
-export function sessionUpdate(s: Session): void {
+export function sessionUpdate(s: Session, peer?: boolean): Bytes | undefined {
   if (s.closed) throw perr("SESSION_CLOSED", "closed");
-  var k = nextKeys(s, true);
-  wipe(s.sp); wipe(s.sk); wipe(s.siv);
-  s.sp = k[0]; s.sk = k[1]; s.siv = k[2];
+  var c = s.c;
+  var t = new Uint8Array(KEYS_RX);
+  var p = edhocKeyUpdate(c, s.k.subarray(peer ? KEYS_RX : 0, peer ? KEYS_RX + 32 : 32), EMPTY);
+  var pe = prkExporter(c, p);
+  var m = edhocKdf(c, pe, !peer === s.i ? LABEL_SESSION_I2R : LABEL_SESSION_R2I, EMPTY, 29);
+  t.set(p, 0);
+  t.set(m, KEYS_KEY);
+  wipe(p); wipe(pe); wipe(m);
+  if (peer) return t;
+  s.k.set(t, 0);
+  wipe(t);
   s.se++;
   s.sn = 0;
+  return undefined;
 }
 
 /**
@@ -157,22 +141,28 @@ export function sessionSeal(s: Session, data: Bytes, type?: number): Bytes {
   if (t !== REC_DATA && t !== REC_CLOSE && t !== REC_CONFIRM) throw perr("SESSION_BAD_TYPE", "bad type");
   if (!(data instanceof Uint8Array)) throw perr("SESSION_FORMAT", "not bytes");
   if (data.length > s.max) throw perr("SESSION_TOO_LARGE", "too large");
-  if (s.sn >= s.cap || s.sn >= REC_SEQ_LIMIT) {
+  if (s.sn >= s.cap) {
+    // (cap <= REC_SEQ_LIMIT: the sequence number always fits the header)
     if (!s.auto) throw perr("SESSION_EXHAUSTED", "key exhausted");
     sessionUpdate(s);
   }
   var q = s.sn;
   var n = q < 256 ? 1 : q < 65536 ? 2 : q < 16777216 ? 3 : 4;
+  // Header h (the sequence number big-endian) and nonce x (the IV XOR the sequence number,
+  // right-aligned) in one loop. The record is put together after sealing, so that it does
+  // not exist while the AEAD's own buffers do (the peak).
   var h = new Uint8Array(1 + n);
+  var x = new Uint8Array(s.k.subarray(KEYS_IV, KEYS_IV + 13));
   h[0] = (t << 6) | ((s.se & 7) << 3) | n;
-  for (var i = n; i >= 1; i--) {
-    h[i] = q & 255;
+  for (var i = 0; i < n; i++) {
+    h[n - i] = q & 255;
+    x[12 - i] ^= q & 255;
     q = q >>> 8;
   }
-  var ct = s.c.aeadSeal(s.sk, recNonce(s.siv, s.sn), h, data);
-  var out = new Uint8Array(h.length + ct.length);
+  var ct = s.c.aeadSeal(s.k.subarray(KEYS_KEY, KEYS_IV), x, h, data);
+  var out = new Uint8Array(1 + n + ct.length);
   out.set(h, 0);
-  out.set(ct, h.length);
+  out.set(ct, 1 + n);
   s.sn++;
   if (t === REC_CLOSE) sessionClose(s);
   return out;
@@ -195,37 +185,40 @@ export function sessionOpen(s: Session, rec: Bytes): Bytes | null {
   if (t === 3 || n < 1 || n > 4 || rec.length < 1 + n + REC_TAG_LEN || (n > 1 && rec[1] === 0)) throw perr("SESSION_FORMAT", "bad header");
   if (rec.length > 1 + n + s.max + REC_TAG_LEN) throw perr("SESSION_TOO_LARGE", "too large");
   var q = 0;
-  var i;
-  for (i = 1; i <= n; i++) q = q * 256 + rec[i];
+  for (var i = 1; i <= n; i++) q = q * 256 + rec[i];
   var nx = e === ((s.re + 1) & 7);
   if (!nx && e !== (s.re & 7)) throw perr("SESSION_EPOCH", "bad epoch");
   var d = s.rn - q;
-  if (!nx && d >= 0 && (d >= 64 || (d < 32 ? (s.w0 >>> d) & 1 : (s.w1 >>> (d - 32)) & 1))) throw perr("SESSION_REPLAY", "replay");
-  var k = nx ? nextKeys(s, false) : null;
-  var pt = s.c.aeadOpen(k ? k[1] : s.rk, recNonce(k ? k[2] : s.riv, q), rec.subarray(0, 1 + n), rec.subarray(1 + n));
-  if (pt === null) {
-    if (k) { wipe(k[0]); wipe(k[1]); wipe(k[2]); }
-    throw perr("SESSION_AUTH", "auth failed");
+  if (!nx && d >= 0 && (d >= 64 || ((q & 32 ? s.w1 : s.w0) >>> q) & 1)) throw perr("SESSION_REPLAY", "replay");
+  // Keys: the peer's next epoch on trial (kb = its 61 bytes), or the current receive keys.
+  var nk = nx ? (sessionUpdate(s, true) as Bytes) : null;
+  var kb = nk || s.k;
+  var o = nk ? 0 : KEYS_RX;
+  // Nonce: the IV XOR the sequence number bytes rec[1..n], right-aligned.
+  var x = new Uint8Array(kb.subarray(o + KEYS_IV, o + KEYS_IV + 13));
+  for (i = 1; i <= n; i++) x[12 - n + i] ^= rec[i];
+  var pt = s.c.aeadOpen(kb.subarray(o + KEYS_KEY, o + KEYS_IV), x, rec.subarray(0, 1 + n), rec.subarray(1 + n));
+  if (nk) {
+    if (pt) {
+      s.k.set(nk, KEYS_RX);
+      s.re++;
+      s.rn = -1;
+      s.w0 = s.w1 = 0;
+      d = -1 - q;
+    }
+    wipe(nk);
   }
-  if (k) {
-    wipe(s.rp); wipe(s.rk); wipe(s.riv);
-    s.rp = k[0]; s.rk = k[1]; s.riv = k[2];
-    s.re++;
-    s.rn = -1;
-    s.w0 = 0;
-    s.w1 = 0;
-    d = -1 - q;
+  if (!pt) throw perr("SESSION_AUTH", "auth failed");
+  // A new highest sequence number: the window positions of rn+1..q-1 (of 64 at most) now
+  // stand for sequence numbers that were not accepted. (Shifts count mod 32, so 1 << z is
+  // bit z mod 32 of whichever word.)
+  for (var z = 1; z < -d && z <= 64; z++) {
+    if ((s.rn + z) & 32) s.w1 &= ~(1 << (s.rn + z));
+    else s.w0 &= ~(1 << (s.rn + z));
   }
-  if (d < 0) {
-    // New highest sequence number: slide the window by -d.
-    var sh = -d;
-    if (sh >= 64) { s.w0 = 0; s.w1 = 0; }
-    else if (sh >= 32) { s.w1 = s.w0 << (sh - 32); s.w0 = 0; }
-    else { s.w1 = (s.w1 << sh) | (s.w0 >>> (32 - sh)); s.w0 = s.w0 << sh; }
-    s.w0 |= 1;
-    s.rn = q;
-  } else if (d < 32) s.w0 |= 1 << d;
-  else s.w1 |= 1 << (d - 32);
+  if (d < 0) s.rn = q;
+  if (q & 32) s.w1 |= 1 << q;
+  else s.w0 |= 1 << q;
   s.proven = true;
   if (t === REC_CLOSE) {
     sessionClose(s);
