@@ -13,19 +13,11 @@ export function concat(parts: Bytes[]): Bytes {
   var i;
   for (i = 0; i < parts.length; i++) n += parts[i].length;
   var out = new Uint8Array(n);
-  var o = 0;
-  for (i = 0; i < parts.length; i++) {
-    out.set(parts[i], o);
-    o += parts[i].length;
+  for (i = n = 0; i < parts.length; i++) {
+    out.set(parts[i], n);
+    n += parts[i].length;
   }
   return out;
-}
-
-/** Equality for public values. Use the crypto provider's ctEqual for tags and MACs. */
-export function bytesEqual(a: Bytes, b: Bytes): boolean {
-  if (a.length !== b.length) return false;
-  for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Constant-time comparison: the time depends only on the lengths, never on the contents. */
@@ -36,6 +28,12 @@ export function ctEqual(a: Bytes, b: Bytes): boolean {
   return d === 0;
 }
 
+/**
+ * Equality of public values. The constant-time comparison itself: one function fewer on a
+ * device, and the values compared (kids, credentials) are a few hundred bytes at most.
+ */
+export var bytesEqual: (a: Bytes, b: Bytes) => boolean = ctEqual;
+
 var HEX = "0123456789abcdef";
 
 export function toHex(b: Bytes): string {
@@ -44,37 +42,33 @@ export function toHex(b: Bytes): string {
   return s;
 }
 
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-}
-
 export function fromHex(s: string): Bytes {
   if (typeof s !== "string" || s.length % 2 !== 0) throw perr("BAD_HEX", "hex string must have an even length");
   var out = new Uint8Array(s.length / 2);
-  for (var i = 0; i < out.length; i++) {
-    var v = parseInt(s.substr(i * 2, 2), 16);
-    if (!(v >= 0 && v <= 255) || !isHex(s.charCodeAt(i * 2)) || !isHex(s.charCodeAt(i * 2 + 1))) throw perr("BAD_HEX", "not a hex string");
-    out[i] = v;
+  for (var i = 0; i < s.length; i++) {
+    var c = s.charCodeAt(i);
+    var l = c | 32; // A-F as a-f
+    var v = c >= 48 && c <= 57 ? c - 48 : l >= 97 && l <= 102 ? l - 87 : -1;
+    if (v < 0) throw perr("BAD_HEX", "not a hex string");
+    out[i >> 1] = (out[i >> 1] << 4) | v;
   }
   return out;
 }
 
-/** UTF-8 encoding by hand: Espruino has no TextEncoder. */
+/** UTF-8 encoding by hand: Espruino has no TextEncoder. A lone surrogate is encoded as is (3 bytes). */
 export function utf8Encode(s: string): Bytes {
   var out: number[] = [];
   for (var i = 0; i < s.length; i++) {
     var c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      var c2 = s.charCodeAt(i + 1);
-      if (c2 >= 0xdc00 && c2 <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (c2 - 0xdc00);
-        i++;
-      }
+    var d = s.charCodeAt(i + 1);
+    if (c >= 0xd800 && c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+      c = ((c - 0xd7c0) << 10) + (d & 0x3ff); // a surrogate pair
+      i++;
     }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    // n continuation bytes; the lead byte is 0xc0, 0xe0 or 0xf0 with the top bits.
+    var n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+    out.push(n ? ((0xff00 >> (n + 1)) & 0xff) | (c >> (6 * n)) : c);
+    while (n-- > 0) out.push(0x80 | ((c >> (6 * n)) & 63));
   }
   return new Uint8Array(out);
 }
@@ -82,29 +76,19 @@ export function utf8Encode(s: string): Bytes {
 /** Strict UTF-8 decoding: overlong forms, surrogates and truncated sequences are errors. */
 export function utf8Decode(b: Bytes): string {
   var s = "";
-  var i = 0;
-  while (i < b.length) {
+  for (var i = 0; i < b.length; ) {
     var c = b[i++];
-    var n = 0;
-    var min = 0;
-    if (c < 0x80) {
-      s += String.fromCharCode(c);
-      continue;
-    } else if ((c & 0xe0) === 0xc0) { n = 1; min = 0x80; c &= 0x1f; }
-    else if ((c & 0xf0) === 0xe0) { n = 2; min = 0x800; c &= 0x0f; }
-    else if ((c & 0xf8) === 0xf0) { n = 3; min = 0x10000; c &= 0x07; }
-    else throw perr("BAD_UTF8", "invalid UTF-8 lead byte");
-    if (i + n > b.length) throw perr("BAD_UTF8", "truncated UTF-8 sequence");
-    for (var k = 0; k < n; k++) {
+    // n continuation bytes follow the lead byte; min is the smallest code point that needs them.
+    var n = c < 0x80 ? 0 : c < 0xc0 ? -1 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf8 ? 3 : -1;
+    var min = n < 2 ? n << 7 : n < 3 ? 0x800 : 0x10000;
+    c &= 0x7f >> (n && n + 1);
+    if (n < 0 || i + n > b.length) n = c = -1; // a bad lead byte or a truncated sequence
+    for (; n > 0; n--) {
       var t = b[i++];
-      if ((t & 0xc0) !== 0x80) throw perr("BAD_UTF8", "invalid UTF-8 continuation byte");
-      c = (c << 6) | (t & 0x3f);
+      c = c >= 0 && (t & 0xc0) === 0x80 ? (c << 6) | (t & 0x3f) : -1;
     }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) throw perr("BAD_UTF8", "invalid UTF-8 code point");
-    if (c >= 0x10000) {
-      c -= 0x10000;
-      s += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
-    } else s += String.fromCharCode(c);
+    if (c < 0 || c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) throw perr("BAD_UTF8", "invalid UTF-8");
+    s += c < 0x10000 ? String.fromCharCode(c) : String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 + (c & 0x3ff));
   }
   return s;
 }

@@ -1,20 +1,21 @@
 /**
  * COSE (RFC 9052) structures that EDHOC and pairkit's credentials use: the to-be-signed
  * Sig_structure, the AEAD associated data Enc_structure, and COSE_Sign1 itself.
- * Hand-written on top of our CBOR because it must run on Espruino.
+ * Hand-written on top of our CBOR because it must run on Espruino. The device only needs
+ * sigStructure1 and encStructure0 (its credential parser streams over the COSE_Sign1).
  */
 import { EMPTY, type Bytes } from "./bytes";
-import { cmap, decode, encode, isMap, isTag, mapGet, type CborMap, type CborValue } from "./cbor";
+import { cmap, decode, encode, isMap, mapGet, type CborMap, type CborTag, type CborValue } from "./cbor";
 import { perr } from "./errors";
 
 /** COSE header labels used by pairkit. */
-export var HDR_ALG = 1;
-export var HDR_KID = 4;
-export var HDR_KCCS = 14;
-export var HDR_KCWT = 13;
+export const HDR_ALG = 1;
+export const HDR_KID = 4;
+export const HDR_KCCS = 14;
+export const HDR_KCWT = 13;
 
 /** COSE tag for COSE_Sign1 (RFC 9052 section 4.2). */
-export var TAG_SIGN1 = 18;
+export const TAG_SIGN1 = 18;
 
 /** ["Signature1", protected, external_aad, payload] */
 export function sigStructure1(protectedHdr: Bytes, externalAad: Bytes, payload: Bytes): Bytes {
@@ -51,9 +52,10 @@ export function sign1Encode(protectedHdr: Bytes, unprotected: CborMap | null, pa
  */
 export function sign1Decode(b: Bytes): Sign1 {
   var v: CborValue = decode(b, true);
-  if (isTag(v)) {
-    if (v.$tag !== TAG_SIGN1) throw perr("COSE_MALFORMED", "unexpected CBOR tag on COSE_Sign1");
-    v = v.v;
+  var t = v as CborTag;
+  if (t && typeof t.$tag === "number") {
+    if (t.$tag !== TAG_SIGN1) throw perr("COSE_MALFORMED", "unexpected CBOR tag on COSE_Sign1");
+    v = t.v;
   }
   if (!Array.isArray(v) || v.length !== 4) throw perr("COSE_MALFORMED", "COSE_Sign1 must be an array of 4");
   var ph = v[0], uh = v[1], pl = v[2], sig = v[3];

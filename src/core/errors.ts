@@ -3,7 +3,7 @@
  *
  * Espruino cannot run `class X extends Error` (it fails at `super(msg)`), so a pairkit
  * error is a plain `Error` carrying a stable `code`. Callers branch on `code`; `message`
- * is for people and never contains key material or other secrets.
+ * is for people and never contains key material or other secrets (device builds drop it).
  */
 
 export interface PairkitError extends Error {
@@ -29,6 +29,5 @@ export function isPairkitError(e: unknown): e is PairkitError {
  * that callers never see a raw TypeError/RangeError coming from malformed input.
  */
 export function asPairkitError(e: unknown, code: string): PairkitError {
-  if (isPairkitError(e)) return e;
-  return perr(code, "internal failure while processing input");
+  return isPairkitError(e) ? e : perr(code, "internal failure while processing input");
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { fromHex, toHex } from "../../src/core/bytes";
-import { cmap, decode, decodeSeq, encode, encodeSeq, isMap, type CborValue } from "../../src/core/cbor";
+import { cmap, decode, decodeSeq, encHead, encode, encodeSeq, isMap, readAs, readRaw, reader, type CborValue } from "../../src/core/cbor";
 import { isPairkitError } from "../../src/core/errors";
 import { sigStructure1, encStructure0 } from "../../src/core/cose";
 
@@ -116,6 +116,31 @@ const cborValue: fc.Arbitrary<CborValue> = fc.letrec((tie) => ({
   map: fc.uniqueArray(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.string({ maxLength: 6 })), { maxLength: 4, selector: (k) => typeof k + ":" + String(k) })
     .chain((keys) => fc.array(tie("node"), { minLength: keys.length, maxLength: keys.length }).map((vals) => cmap(keys, vals as CborValue[]))),
 })).node as fc.Arbitrary<CborValue>;
+
+describe("streaming reader", () => {
+  it("reads typed items, map entries of a known layout, and checks skipped items fully", () => {
+    const r = reader(fromHex("a2" + "01" + "26" + "04" + "4401020304"), true);
+    expect(readAs(r, 5)).toBe(2);
+    expect(readAs(r, -1, 1)).toBe(-7);
+    expect(toHex(readAs(r, 2, 4))).toBe("01020304");
+    expect(r.p).toBe(9);
+    expect(codeOf(() => readAs(reader(fromHex("0226")), -1, 1))).toBe("CBOR_TYPE");
+    expect(codeOf(() => readAs(reader(fromHex("4101")), 3))).toBe("CBOR_TYPE");
+    const s = reader(fromHex("82" + "a10102" + "6161" + "01"));
+    expect(toHex(readRaw(s))).toBe("82a101026161");
+    expect(codeOf(() => readRaw(reader(fromHex("82a1010262c328"))))).toBe("BAD_UTF8");
+    expect(codeOf(() => readRaw(reader(fromHex("a2010201"))))).toBe("CBOR_LENGTH");
+    expect(codeOf(() => readRaw(reader(fromHex("a203040102"), true)))).toBe("CBOR_NON_CANONICAL");
+  });
+
+  it("heads in the shortest form, up to 2^53", () => {
+    for (const n of [0, 23, 24, 255, 256, 65535, 65536, 4294967295, 4294967296, 9007199254740992]) {
+      const h = encHead(0, n);
+      expect(readAs(reader(h, true), 0)).toBe(n);
+      expect(h.length).toBe(n < 24 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : n < 4294967296 ? 5 : 9);
+    }
+  });
+});
 
 describe("CBOR properties", () => {
   it("round trip: decode(encode(v)) re-encodes to the same bytes, in deterministic mode", () => {

@@ -5,7 +5,7 @@
  * collisions, revocation, policy).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { bytesEqual, toHex, type Bytes } from "../../src/core/bytes";
+import { bytesEqual, concat, toHex, type Bytes } from "../../src/core/bytes";
 import { cmap, decode, encode, isMap, mapGet } from "../../src/core/cbor";
 import {
   CLAIM_IAT, CLAIM_ISS, CLAIM_MODEL, CLAIM_PATH_LEN, CLAIM_ROLE, CLAIM_SUB, KID_LEN, MAX_DEVICE_CRED, ROLE_CA,
@@ -329,6 +329,10 @@ describe("EDHOC ID_CRED helpers", () => {
       encode(cmap([13], [dev.cred.bytes])), // CWT wrapped in a bstr
       encode([1, 2]),
       new Uint8Array([0xa1, 0x0d]),
+      encode(cmap([13, 99], [decode(dev.cred.bytes), 1])), // an unknown label
+      encode(cmap([13, -65537], [decode(dev.cred.bytes), line.cred.bytes])), // intermediate wrapped in a bstr
+      concat([new Uint8Array([0xa2, 0x0d]), dev.cred.bytes, new Uint8Array([0x0d]), dev.cred.bytes]), // kcwt twice
+      concat([idCredByValue(dev.cred.bytes, null), new Uint8Array([0])]), // trailing byte
     ];
     for (const b of bad) expect(() => readIdCredParts(b)).toThrow(expect.objectContaining({ code: "CRED_MALFORMED" }));
   });

@@ -139,6 +139,21 @@ describe("EDHOC failure paths", () => {
     expect(ini.complete).toBe(true);
   });
 
+  it("a call while a step runs is refused without disturbing it; an abort meanwhile ends the step and stays final", async () => {
+    const { ini, res } = pair(3, 2);
+    await res.processMessage1(await ini.message1());
+    const first = res.message2();
+    expect(await code(res.message2())).toBe("EDHOC_WRONG_STATE");
+    const m2 = await first;
+    await ini.parseMessage2(m2);
+    const v = ini.verifyMessage2({ cred: bob.pub[0].cred, pub: bob.pub[0].pub });
+    ini.abort();
+    expect(await code(v)).toBe("EDHOC_WRONG_STATE");
+    expect(ini.complete).toBe(false);
+    expect(await code(ini.message3())).toBe("EDHOC_WRONG_STATE");
+    expect(() => ini.prkOut).toThrow();
+  });
+
   it("message_2 verified against the wrong credential fails authentication, for signature and MAC methods", async () => {
     for (const method of [0, 1]) {
       const { ini, res } = pair(method, 2);

@@ -1,6 +1,6 @@
 // RFC 9529 traces 1 (method 0, suite 0, x5t credentials) and 2 (method 3, suite 2, CCS
 // by kid), byte for byte: every message, PRK_out and every intermediate value listed
-// under `derived`, with the traces' ephemeral keys injected through the test-only seam.
+// under `derived`, with the traces' ephemeral keys injected through the crypto provider.
 import { afterEach, describe, expect, it } from "vitest";
 import vectors from "../vectors/rfc9529.json";
 import { fromHex, toHex } from "../../src/core/bytes";
@@ -8,16 +8,19 @@ import { EdhocInitiator, EdhocResponder } from "../../src/core/edhoc/edhoc";
 import { edhocExporter, prkExporter } from "../../src/core/edhoc/kdf";
 import { edhocTestHooks } from "../../src/core/edhoc/testing";
 import { createNobleProvider } from "../../src/crypto/noble";
+import type { KeyPair } from "../../src/crypto/provider";
 
 type Trace = (typeof vectors.traces)["trace1"] & { derived: Record<string, string> };
 
 afterEach(() => {
-  edhocTestHooks.eph = null;
   edhocTestHooks.trace = null;
 });
 
 async function runTrace(t: Trace) {
-  const c = createNobleProvider();
+  const noble = createNobleProvider();
+  // The traces' ephemeral keys, injected through the provider (what a device's secure element would generate).
+  let eph: ((crv: number) => Promise<KeyPair>) | null = null;
+  const c = Object.assign(Object.create(noble), { generateKeyPair: (crv: number) => (eph ? eph(crv) : noble.generateKeyPair(crv)) }) as typeof noble;
   const ecdhCrv = t.suite === 2 ? 1 : 4;
   const authCrv = t.suite === 2 ? 1 : t.method === 0 ? 6 : 4;
   const skI = c.importPrivateKey(authCrv, fromHex(t.SK_I));
@@ -43,12 +46,12 @@ async function runTrace(t: Trace) {
   });
 
   role = "I";
-  edhocTestHooks.eph = ephFor(t.X);
+  eph = ephFor(t.X);
   const m1 = await ini.message1();
   expect(toHex(m1)).toBe(t.message_1);
 
   role = "R";
-  edhocTestHooks.eph = ephFor(t.Y);
+  eph = ephFor(t.Y);
   const info1 = await res.processMessage1(m1);
   expect(toHex(info1.connId)).toBe(t.C_I);
   expect(info1.method).toBe(t.method);

@@ -16,9 +16,10 @@
  * Espruino subset.
  */
 import { bytesEqual, type Bytes } from "../bytes";
-import { asPairkitError, perr } from "../errors";
+import { isPairkitError, perr } from "../errors";
 import type { CryptoProvider } from "../../crypto/provider";
-import { checkSignature, kidOf, parseCredential, wrapErr, type Credential, type Role } from "./format";
+import { KID_LEN } from "./consts";
+import { checkSignature, kidOf, parseCredential, type Credential, type Role } from "./format";
 import type { DenyList } from "./deny";
 
 export type Verifier = Pick<CryptoProvider, "verify" | "sha256">;
@@ -60,50 +61,6 @@ export interface ValidatedPeer {
   anchorKid: Bytes;
 }
 
-interface Entry {
-  c: Credential;
-  /** true for a trust anchor. */
-  a: boolean;
-}
-
-/**
- * Parses the trust store (anchors first, then intermediates), drops byte-identical
- * duplicates and refuses two entries with the same kid but different keys.
- */
-function buildStore(opts: ChainOptions): Entry[] {
-  var store: Entry[] = [];
-  var lists = [opts.anchors || [], opts.intermediates || []];
-  for (var l = 0; l < 2; l++) {
-    for (var i = 0; i < lists[l].length; i++) {
-      var x = lists[l][i];
-      var c: Credential;
-      try {
-        c = x instanceof Uint8Array ? parseCredential(x) : x;
-      } catch (e) {
-        throw wrapErr(e, l === 0 ? "CRED_BAD_ANCHOR" : "CRED_MALFORMED");
-      }
-      if (l === 0 && (c.role !== "ca" || !bytesEqual(c.issuerKid, c.kid) || c.iss !== c.sub))
-        throw perr("CRED_BAD_ANCHOR", "anchor '" + c.sub + "' is not a self-issued CA");
-      var dup = false;
-      for (var j = 0; j < store.length; j++) {
-        var o = store[j].c;
-        if (bytesEqual(o.bytes, c.bytes)) dup = true;
-        else if (bytesEqual(o.kid, c.kid) && !bytesEqual(o.pub, c.pub))
-          throw perr("CRED_KID_COLLISION", "CAs '" + o.sub + "' and '" + c.sub + "' share a kid");
-      }
-      if (!dup) store.push({ c: c, a: l === 0 });
-    }
-  }
-  return store;
-}
-
-function verifyLinks(crypto: Verifier, chain: Credential[], i: number): Promise<void> {
-  if (i >= chain.length - 1) return Promise.resolve();
-  return checkSignature(crypto, chain[i], chain[i + 1].pub, "CRED_BAD_SIGNATURE").then(function () {
-    return verifyLinks(crypto, chain, i + 1);
-  });
-}
-
 /**
  * Validates a peer's credential against trust anchors. Resolves with the peer's identity
  * and key; rejects with a PairkitError whose code names the failure class:
@@ -116,38 +73,59 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
   var chain: Credential[];
   var peer: ValidatedPeer;
   var pol: CredPolicy = {};
+  var BS = "CRED_BAD_SIGNATURE";
   try {
     var leaf = parseCredential(credBytes);
-    var store = buildStore(opts);
-    var i, e: Entry | null;
+    // The store: anchors (the first na entries), then intermediates. Byte-identical
+    // duplicates are merged; two CAs with one kid and different keys are refused.
+    var store: Credential[] = [];
+    var nA = (opts.anchors || []).length;
+    var all = (opts.anchors || []).concat(opts.intermediates || []);
+    var na = 0;
+    var i, c, o;
+    for (i = 0; i < all.length; i++) {
+      o = all[i];
+      c = o instanceof Uint8Array ? parseCredential(o, i < nA ? "CRED_BAD_ANCHOR" : "") : o;
+      if (i < nA && (c.role !== "ca" || !bytesEqual(c.issuerKid, c.kid) || c.iss !== c.sub))
+        throw perr("CRED_BAD_ANCHOR", "anchor '" + c.sub + "' is not a self-issued CA");
+      for (var j = 0; c && j < store.length; j++) {
+        o = store[j];
+        if (bytesEqual(o.bytes, c.bytes)) c = null;
+        else if (bytesEqual(o.kid, c.kid) && !bytesEqual(o.pub, c.pub))
+          throw perr("CRED_KID_COLLISION", "CAs '" + o.sub + "' and '" + c.sub + "' share a kid");
+      }
+      if (c) store.push(c);
+      if (i < nA) na = store.length;
+    }
+    // The leaf may be a store entry itself (an anchor ends the walk at once); any other
+    // entry with its kid is a collision.
     var top = false;
     for (i = 0; i < store.length; i++) {
-      var s = store[i];
-      if (bytesEqual(s.c.bytes, leaf.bytes)) top = s.a;
-      else if (bytesEqual(s.c.kid, leaf.kid))
-        throw perr("CRED_KID_COLLISION", "kid equals that of CA '" + s.c.sub + "'");
+      if (bytesEqual(store[i].bytes, leaf.bytes)) top = i < na;
+      else if (bytesEqual(store[i].kid, leaf.kid))
+        throw perr("CRED_KID_COLLISION", "kid equals that of CA '" + store[i].sub + "'");
     }
     chain = [leaf];
     var cur = leaf;
     // Walk up by the protected-header kid until an anchor (at most one intermediate).
     while (!top) {
-      e = null;
-      for (i = 0; i < store.length && !e; i++) if (bytesEqual(store[i].c.kid, cur.issuerKid)) e = store[i];
-      if (!e || e.c === cur || bytesEqual(e.c.bytes, cur.bytes))
-        throw perr("CRED_UNKNOWN_ISSUER", "unknown issuer of '" + cur.sub + "'");
-      if (e.c.role !== "ca") throw perr("CRED_NOT_CA", "issuer '" + e.c.sub + "' is not a CA");
-      if (e.c.sub !== cur.iss) throw perr("CRED_ISSUER_MISMATCH", "iss of '" + cur.sub + "' is not its issuer");
-      if (!e.a && chain.length >= 2) throw perr("CRED_PATH_TOO_LONG", "more than one intermediate CA");
-      chain.push(e.c);
-      top = e.a;
-      cur = e.c;
+      for (i = 0; i < store.length && !bytesEqual(store[i].kid, cur.issuerKid); i++); // the first entry with the issuer kid
+      c = store[i];
+      if (!c || c === cur || bytesEqual(c.bytes, cur.bytes)) throw perr("CRED_UNKNOWN_ISSUER", "unknown issuer of '" + cur.sub + "'");
+      if (c.role !== "ca") throw perr("CRED_NOT_CA", "issuer '" + c.sub + "' is not a CA");
+      if (c.sub !== cur.iss) throw perr("CRED_ISSUER_MISMATCH", "iss of '" + cur.sub + "' is not its issuer");
+      top = i < na;
+      if (!top && chain.length >= 2) throw perr("CRED_PATH_TOO_LONG", "more than one intermediate CA");
+      chain.push(c);
+      cur = c;
     }
     var d = opts.deny;
     for (i = 0; i < chain.length; i++) {
-      var c = chain[i];
+      c = chain[i];
       // A CA at position i has i - 1 intermediate CAs below it (the leaf does not count).
       if (i >= 1 && i - 1 > c.pathLen) throw perr("CRED_PATH_TOO_LONG", "path length of '" + c.sub + "' exceeded");
-      if (!bytesEqual(c.kid, kidOf(crypto, c.pub))) throw perr("CRED_KID_MISMATCH", "kid of '" + c.sub + "' does not match its key");
+      // kid = SHA-256(x || y)[0..4] (kidOf)
+      if (!bytesEqual(c.kid, crypto.sha256(c.pub).subarray(0, KID_LEN))) throw perr("CRED_KID_MISMATCH", "kid of '" + c.sub + "' does not match its key");
       if (d && i < chain.length - 1 && d.revoked.indexOf(c.sub) >= 0) throw perr("CRED_REVOKED", "'" + c.sub + "' is on the deny list");
     }
     pol = opts.policy || {};
@@ -159,9 +137,16 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
       anchorKid: chain[chain.length - 1].kid,
     };
   } catch (err) {
-    return Promise.reject(asPairkitError(err, "CRED_MALFORMED"));
+    return Promise.reject(isPairkitError(err) ? err : perr("CRED_MALFORMED", "internal failure while processing input"));
   }
-  return verifyLinks(crypto, chain, 0).then(function () {
+  // ES256 signatures, leaf first, one after the other.
+  var p = chain.length > 1 ? checkSignature(crypto, chain[0], chain[1].pub, BS) : Promise.resolve();
+  if (chain.length > 2) {
+    p = p.then(function () {
+      return checkSignature(crypto, chain[1], chain[2].pub, BS);
+    });
+  }
+  return p.then(function () {
     if (pol.accept && pol.accept(peer) === false) throw perr("CRED_POLICY", "refused by policy");
     return peer;
   });
@@ -179,7 +164,7 @@ export function verifyAnchor(crypto: Verifier, b: Bytes): Promise<Credential> {
       throw perr("CRED_BAD_ANCHOR", "not a self-issued CA");
     if (!bytesEqual(c.kid, kidOf(crypto, c.pub))) throw perr("CRED_KID_MISMATCH", "kid does not match the key");
   } catch (err) {
-    return Promise.reject(asPairkitError(err, "CRED_MALFORMED"));
+    return Promise.reject(isPairkitError(err) ? err : perr("CRED_MALFORMED", "internal failure while processing input"));
   }
   return checkSignature(crypto, c, c.pub, "CRED_BAD_SIGNATURE").then(function () {
     return c;

@@ -13,13 +13,13 @@
  * Espruino subset.
  */
 import { bytesEqual, type Bytes } from "../bytes";
-import { decode, encode } from "../cbor";
-import { asPairkitError, perr } from "../errors";
+import { encode, readAs, reader } from "../cbor";
+import { isPairkitError, perr } from "../errors";
 import type { CryptoProvider } from "../../crypto/provider";
-import { MAX_NAME, checkName, checkSignature, parseCredential, parseSigned, wrapErr, type Credential, type Signed } from "./format";
+import { DENY_MAX_ENTRIES, MAX_NAME } from "./consts";
+import { checkName, checkSignature, parseCredential, parseSigned, wrapErr, type Credential, type Signed } from "./format";
 
-/** Default bound on entries, sized for a Puck.js (64 entries of up to 64 bytes fit one Storage page). */
-export var DENY_MAX_ENTRIES = 64;
+export { DENY_MAX_ENTRIES };
 
 export interface DenyList extends Signed {
   version: number;
@@ -37,23 +37,26 @@ export function parseDenyList(b: Bytes, maxEntries?: number): DenyList {
   var max = maxEntries === undefined ? DENY_MAX_ENTRIES : maxEntries;
   var bound = 96 + max * (MAX_NAME + 2);
   if (b instanceof Uint8Array && b.length > bound) throw perr("DENY_TOO_LARGE", "deny list over " + bound + " bytes");
-  var s = parseSigned(b, bound, "DENY_MALFORMED");
   var M = "DENY_MALFORMED";
-  var v;
+  var s = parseSigned(b, bound, M);
+  var list: string[] = [];
+  var n = 0;
+  var v = 0;
   try {
-    v = decode(s.payload, true);
+    var r = reader(s.payload, true);
+    v = readAs(r, 4) === 2 ? readAs(r, -1) : 0;
+    if (v < 1) throw perr(M, "payload is not [version, [sub, ...]]");
+    n = readAs(r, 4);
+    for (var i = 0; i < n && n <= max; i++) {
+      list.push(checkName(readAs(r, 3), MAX_NAME, "revoked subject", M));
+      if (i > 0 && !(list[i - 1] < list[i])) throw perr(M, "subjects not ascending and unique");
+    }
+    if (n <= max && r.p < s.payload.length) throw perr(M, "bytes after the deny list");
   } catch (e) {
     throw wrapErr(e, M);
   }
-  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== "number" || v[0] < 1 || !Array.isArray(v[1]))
-    throw perr(M, "payload is not [version, [sub, ...]]");
-  var list = v[1] as string[];
-  if (list.length > max) throw perr("DENY_TOO_LARGE", "deny list over " + max + " entries");
-  for (var i = 0; i < list.length; i++) {
-    checkName(list[i], MAX_NAME, "revoked subject", M);
-    if (i > 0 && !(list[i - 1] < list[i])) throw perr(M, "subjects not ascending and unique");
-  }
-  return { bytes: s.bytes, prot: s.prot, payload: s.payload, sig: s.sig, issuerKid: s.issuerKid, version: v[0] as number, revoked: list, verified: false };
+  if (n > max) throw perr("DENY_TOO_LARGE", "deny list over " + max + " entries");
+  return { bytes: s.bytes, prot: s.prot, payload: s.payload, sig: s.sig, issuerKid: s.issuerKid, version: v, revoked: list, verified: false };
 }
 
 /**
@@ -72,7 +75,7 @@ export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes,
     }
     if (!signer) throw perr("DENY_UNKNOWN_ISSUER", "signer is not a trust anchor");
   } catch (e) {
-    return Promise.reject(asPairkitError(e, "DENY_MALFORMED"));
+    return Promise.reject(isPairkitError(e) ? e : perr("DENY_MALFORMED", "internal failure while processing input"));
   }
   return checkSignature(crypto, d, signer.pub, "DENY_BAD_SIGNATURE").then(function () {
     d.verified = true;

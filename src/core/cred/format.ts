@@ -21,42 +21,22 @@
  * Espruino subset: no Map/Set, no spread, no async; few, larger functions.
  */
 import { EMPTY, type Bytes } from "../bytes";
-import { cmap, decode, encode, isMap, mapGet, type CborMap, type CborValue } from "../cbor";
-import { sigStructure1, sign1Decode } from "../cose";
+import { cmap, encode, readAs, reader, type CborMap } from "../cbor";
+import { sigStructure1 } from "../cose";
 import { isPairkitError, perr, type PairkitError } from "../errors";
 import type { CryptoProvider } from "../../crypto/provider";
 
-/** CWT claim keys (RFC 8392, RFC 8747). */
-export var CLAIM_ISS = 1;
-export var CLAIM_SUB = 2;
-export var CLAIM_IAT = 6;
-export var CLAIM_CNF = 8;
-/**
- * pairkit's own claims. One-byte keys, unregistered in IANA's CWT registry: the private-use
- * range (below -65536) costs five bytes a key, 12 bytes of a 200-byte budget
- * (docs/credentials.md). Only pairkit verifiers interpret these credentials.
- */
-export var CLAIM_ROLE = -1;
-export var CLAIM_MODEL = -2;
-export var CLAIM_PATH_LEN = -3;
+import {
+  CLAIM_CNF, CLAIM_IAT, CLAIM_ISS, CLAIM_MODEL, CLAIM_PATH_LEN, CLAIM_ROLE, CLAIM_SUB, KID_LEN, MAX_CRED, MAX_DEVICE_CRED,
+  MAX_MODEL, MAX_NAME, MAX_PATH_LEN, ROLE_APP, ROLE_CA, ROLE_DEVICE,
+} from "./consts";
 
-export var ROLE_DEVICE = 1;
-export var ROLE_APP = 2;
-export var ROLE_CA = 3;
+export {
+  CLAIM_CNF, CLAIM_IAT, CLAIM_ISS, CLAIM_MODEL, CLAIM_PATH_LEN, CLAIM_ROLE, CLAIM_SUB, KID_LEN, MAX_CRED, MAX_DEVICE_CRED,
+  MAX_MODEL, MAX_NAME, MAX_PATH_LEN, ROLE_APP, ROLE_CA, ROLE_DEVICE,
+};
 
 export type Role = "device" | "app" | "ca";
-
-/** Bytes of a kid: truncated SHA-256 of x || y (docs/credentials.md weighs the length). */
-export var KID_LEN = 4;
-/** A device credential must fit the budget of a device's storage and of one EDHOC message. */
-export var MAX_DEVICE_CRED = 200;
-/** Any credential (CA credentials carry longer names). */
-export var MAX_CRED = 400;
-/** Printable ASCII names: iss and sub at most 64 characters, model at most 32. */
-export var MAX_NAME = 64;
-export var MAX_MODEL = 32;
-/** A chain is at most root -> one intermediate -> end entity, so path lengths are 0 or 1. */
-export var MAX_PATH_LEN = 1;
 
 /** The fields every signed pairkit object shares (credentials and deny lists). */
 export interface Signed {
@@ -99,11 +79,9 @@ export interface CredentialClaims {
   pub: Bytes;
 }
 
-var NAME_RE = /^[\x20-\x7e]+$/;
-
 /** A printable-ASCII name of 1..max characters, or an error with `code`. */
 export function checkName(v: unknown, max: number, what: string, code: string): string {
-  if (typeof v !== "string" || v.length < 1 || v.length > max || !NAME_RE.test(v))
+  if (typeof v !== "string" || v.length < 1 || v.length > max || !/^[\x20-\x7e]+$/.test(v))
     throw perr(code, what + ": 1.." + max + " printable ASCII characters");
   return v;
 }
@@ -111,22 +89,24 @@ export function checkName(v: unknown, max: number, what: string, code: string): 
 /**
  * Parses the signed envelope shared by credentials and deny lists: an untagged COSE_Sign1
  * with protected header exactly {1: -7, 4: kid}, an empty unprotected header and a 64-byte
- * signature. Every failure is `code`.
+ * signature, in deterministic CBOR. Every failure is `code`. The fields are views into `b`.
  */
 export function parseSigned(b: Bytes, maxLen: number, code: string): Signed {
-  if (!(b instanceof Uint8Array)) throw perr(code, "expected bytes");
-  if (b.length > maxLen) throw perr(code, "larger than " + maxLen + " bytes");
   // 0x84: an untagged array of four (the COSE_Sign1 tag 18 is not used).
-  if (b[0] !== 0x84) throw perr(code, "not an untagged COSE_Sign1");
+  if (!(b instanceof Uint8Array) || b.length > maxLen || b[0] !== 0x84) throw perr(code, "not an untagged COSE_Sign1 of at most " + maxLen + " bytes");
   try {
-    var s = sign1Decode(b);
-    var pm = s.protectedMap;
-    var kid = mapGet(pm, 4);
-    if (pm.k.length !== 2 || s.alg !== -7 || !(kid instanceof Uint8Array) || kid.length !== KID_LEN)
-      throw perr(code, "protected header is not {1: -7, 4: kid}");
-    if (s.unprotected.k.length !== 0) throw perr(code, "unprotected header must be empty");
-    if (s.signature.length !== 64) throw perr(code, "ES256 signature must be 64 bytes");
-    return { bytes: b, prot: s.protectedHdr, payload: s.payload, sig: s.signature, issuerKid: kid };
+    var r = reader(b, true);
+    readAs(r, 4);
+    var prot = readAs(r, 2);
+    var p = reader(prot, true);
+    if (readAs(p, 5) !== 2 || readAs(p, -1, 1) !== -7) throw perr(code, "protected header is not {1: -7, 4: kid}");
+    var kid = readAs(p, 2, 4);
+    var unprotected = readAs(r, 5);
+    var payload = readAs(r, 2);
+    var sig = readAs(r, 2);
+    if (kid.length !== KID_LEN || p.p < prot.length || unprotected || sig.length !== 64 || r.p < b.length)
+      throw perr(code, "not [<< {1: -7, 4: 4-byte kid} >>, {}, payload, 64-byte signature]");
+    return { bytes: b, prot: prot, payload: payload, sig: sig, issuerKid: kid };
   } catch (e) {
     throw wrapErr(e, code);
   }
@@ -134,61 +114,53 @@ export function parseSigned(b: Bytes, maxLen: number, code: string): Signed {
 
 /** Any error as a PairkitError of `code`, keeping the inner code as detail. */
 export function wrapErr(e: unknown, code: string): PairkitError {
-  if (isPairkitError(e)) {
-    if (e.code === code) return e;
-    return perr(code, e.message, e.code);
-  }
+  if (isPairkitError(e)) return e.code === code ? e : perr(code, e.message, e.code);
   return perr(code, "malformed input");
 }
 
 /**
  * Parses a credential strictly: deterministic CBOR, exactly the claims above, nothing
- * else. Every failure is a PairkitError with code CRED_MALFORMED (the inner CBOR/COSE code
- * is in `detail`). The signature is not checked here (see validateChain).
+ * else. Every failure is a PairkitError with code CRED_MALFORMED, or `code` when given (the
+ * inner CBOR/COSE code is in `detail`). The signature is not checked here (see validateChain). Streams over the
+ * bytes (no decoded tree); prot, payload, sig, issuerKid and kid are views into `b`.
  */
-export function parseCredential(b: Bytes): Credential {
-  var s = parseSigned(b, MAX_CRED, "CRED_MALFORMED");
-  var c: CborValue;
+export function parseCredential(b: Bytes, code?: string): Credential {
+  var M = code || "CRED_MALFORMED";
+  var s = parseSigned(b, MAX_CRED, M);
   try {
-    c = decode(s.payload, true);
+    // Deterministic order of the keys: 1 iss, 2 sub, 6 iat, 8 cnf = {1: {1: 2 (EC2), 2: kid,
+    // -1: 1 (P-256), -2: x, -3: y}}, -1 role, then -2 model (devices, apps) or -3 pathLen (CAs).
+    // Everything is read first (a wrong type or key fails at once), then checked.
+    var r = reader(s.payload, true);
+    var n = readAs(r, 5);
+    var iss = readAs(r, 3, CLAIM_ISS);
+    var sub = readAs(r, 3, CLAIM_SUB);
+    var iat = readAs(r, 0, CLAIM_IAT);
+    var cnf = readAs(r, 5, CLAIM_CNF) === 1 && readAs(r, 5, 1) === 5 && readAs(r, 0, 1) === 2;
+    var kid = readAs(r, 2, 2);
+    var crv = readAs(r, 0, -1);
+    var x = readAs(r, 2, -2);
+    var y = readAs(r, 2, -3);
+    var role = readAs(r, 0, CLAIM_ROLE);
+    var ca = role === ROLE_CA;
+    var last: any = readAs(r, ca ? 0 : 3, ca ? CLAIM_PATH_LEN : CLAIM_MODEL);
+    if (n !== 6 || !cnf || kid.length !== KID_LEN || crv !== 1 || x.length !== 32 || y.length !== 32 || r.p < s.payload.length ||
+      (ca ? last > MAX_PATH_LEN : (role !== ROLE_DEVICE && role !== ROLE_APP) || (role === ROLE_DEVICE && b.length > MAX_DEVICE_CRED)))
+      throw perr(M, "not a pairkit claims set (P-256 cnf key, role, model or path length, at most " + MAX_DEVICE_CRED + " bytes for a device)");
+    checkName(iss, MAX_NAME, "iss", M);
+    checkName(sub, MAX_NAME, "sub", M);
+    if (!ca) checkName(last, MAX_MODEL, "model", M);
+    var pub = new Uint8Array(64);
+    pub.set(x);
+    pub.set(y, 32);
+    return {
+      bytes: b, prot: s.prot, payload: s.payload, sig: s.sig, issuerKid: s.issuerKid,
+      iss: iss, sub: sub, iat: iat, role: ca ? "ca" : role === ROLE_APP ? "app" : "device",
+      model: ca ? "" : last, pathLen: ca ? last : -1, kid: kid, pub: pub,
+    };
   } catch (e) {
-    throw wrapErr(e, "CRED_MALFORMED");
+    throw wrapErr(e, M);
   }
-  var M = "CRED_MALFORMED";
-  if (!isMap(c) || c.k.length !== 6) throw perr(M, "unexpected set of claims");
-  var iat = mapGet(c, CLAIM_IAT);
-  var cnf = mapGet(c, CLAIM_CNF);
-  var role = mapGet(c, CLAIM_ROLE);
-  if (typeof iat !== "number" || iat < 0) throw perr(M, "iat must be an unsigned integer");
-  if (!isMap(cnf) || cnf.k.length !== 1) throw perr(M, "cnf must be {1: COSE_Key}");
-  var ck = mapGet(cnf, 1);
-  if (!isMap(ck) || ck.k.length !== 5) throw perr(M, "cnf COSE_Key is not kty, kid, crv, x, y");
-  var kid = mapGet(ck, 2);
-  var x = mapGet(ck, -2);
-  var y = mapGet(ck, -3);
-  if (mapGet(ck, 1) !== 2 || mapGet(ck, -1) !== 1) throw perr(M, "cnf key is not EC2 P-256");
-  if (!(kid instanceof Uint8Array) || kid.length !== KID_LEN) throw perr(M, "cnf kid must be " + KID_LEN + " bytes");
-  if (!(x instanceof Uint8Array) || x.length !== 32 || !(y instanceof Uint8Array) || y.length !== 32)
-    throw perr(M, "cnf x or y is not 32 bytes");
-  var model = "";
-  var pathLen = -1;
-  if (role === ROLE_CA) {
-    pathLen = mapGet(c, CLAIM_PATH_LEN) as number;
-    if (typeof pathLen !== "number" || pathLen < 0 || pathLen > MAX_PATH_LEN) throw perr(M, "bad path length");
-  } else if (role === ROLE_DEVICE || role === ROLE_APP) {
-    model = checkName(mapGet(c, CLAIM_MODEL), MAX_MODEL, "model", M);
-    if (role === ROLE_DEVICE && b.length > MAX_DEVICE_CRED) throw perr(M, "device credential over " + MAX_DEVICE_CRED + " bytes");
-  } else throw perr(M, "unknown role");
-  var pub = new Uint8Array(64);
-  pub.set(x, 0);
-  pub.set(y, 32);
-  return {
-    bytes: b, prot: s.prot, payload: s.payload, sig: s.sig, issuerKid: s.issuerKid,
-    iss: checkName(mapGet(c, CLAIM_ISS), MAX_NAME, "iss", M),
-    sub: checkName(mapGet(c, CLAIM_SUB), MAX_NAME, "sub", M),
-    iat: iat, role: role === ROLE_CA ? "ca" : role === ROLE_APP ? "app" : "device",
-    model: model, pathLen: pathLen, kid: kid, pub: pub,
-  };
 }
 
 /**
@@ -234,7 +206,7 @@ export function kidOf(crypto: Pick<CryptoProvider, "sha256">, pub: Bytes): Bytes
 export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed, pub: Bytes, code: string): Promise<void> {
   var p: Promise<boolean>;
   try {
-    p = crypto.verify(1, pub, toBeSigned(s.prot, s.payload), s.sig);
+    p = crypto.verify(1, pub, sigStructure1(s.prot, EMPTY, s.payload), s.sig);
   } catch (e) {
     p = Promise.reject(e);
   }

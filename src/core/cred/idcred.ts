@@ -16,17 +16,17 @@
  * Espruino subset.
  */
 import { concat, type Bytes } from "../bytes";
-import { atEnd, encHead, readBstr, readHead, readInt, readRaw, reader } from "../cbor";
+import { encHead } from "../cbor";
+import { parseIdCred } from "../edhoc/messages";
 import { perr } from "../errors";
+import { HDR_ISSUER_CWT } from "./consts";
 import { wrapErr } from "./format";
 
-/** pairkit COSE header parameter (private use): the issuing intermediate CA's CWT. */
-export var HDR_ISSUER_CWT = -65537;
+export { HDR_ISSUER_CWT };
 
 /** ID_CRED_x by value: {13: CWT}, plus {-65537: intermediate CWT} when `issuer` is given. */
 export function idCredByValue(cred: Bytes, issuer: Bytes | null): Bytes {
-  if (!issuer) return concat([new Uint8Array([0xa1, 0x0d]), cred]);
-  return concat([new Uint8Array([0xa2, 0x0d]), cred, encHead(1, -1 - HDR_ISSUER_CWT), issuer]);
+  return concat(issuer ? [new Uint8Array([0xa2, 0x0d]), cred, encHead(1, -1 - HDR_ISSUER_CWT), issuer] : [new Uint8Array([0xa1, 0x0d]), cred]);
 }
 
 export interface IdCredParts {
@@ -34,34 +34,29 @@ export interface IdCredParts {
   kid: Bytes | null;
   /** Set for a value: the peer's CWT exactly as sent (CRED_x), for validateChain. */
   cred: Bytes | null;
-  /** The intermediate CA's CWT sent along, for ChainOptions.intermediates. */
+  /** The intermediate CA's CWT sent along, for ChainOptions.intermediates (a view into idCred). */
   issuer: Bytes | null;
 }
 
 /**
  * Splits an encoded ID_CRED_x map into kid, or CWT (+ intermediate), as raw bytes. Unknown
- * labels, duplicates, both or neither of kid and kcwt, an intermediate without a CWT:
- * CRED_MALFORMED. The CWTs themselves are checked by validateChain.
+ * labels, duplicates, kccs, both or neither of kid and kcwt, an intermediate without a
+ * CWT, CWTs that are not arrays: CRED_MALFORMED. The CWTs themselves are checked by
+ * validateChain; here they are only checked to be well-formed deterministic CBOR, without
+ * decoding them into values. The issuer is a view into idCred.
  */
 export function readIdCredParts(idCred: Bytes): IdCredParts {
-  var res: IdCredParts = { kid: null, cred: null, issuer: null };
   var M = "CRED_MALFORMED";
+  var p;
   try {
-    var r = reader(idCred, true);
-    if (readHead(r) !== 5) throw perr(M, "ID_CRED_x must be a map");
-    var n = r.n;
-    for (var i = 0; i < n; i++) {
-      var k = readInt(r);
-      var raw = readRaw(r);
-      if (k === 4 && !res.kid) res.kid = readBstr(reader(raw));
-      else if (k === 13 && !res.cred && raw[0] >> 5 === 4) res.cred = new Uint8Array(raw);
-      else if (k === HDR_ISSUER_CWT && !res.issuer && raw[0] >> 5 === 4) res.issuer = new Uint8Array(raw);
-      else throw perr(M, "bad ID_CRED_x label " + k);
-    }
-    if (!atEnd(r)) throw perr(M, "bytes after ID_CRED_x");
+    p = parseIdCred(idCred, true);
   } catch (e) {
     throw wrapErr(e, M);
   }
-  if (res.kid ? res.cred || res.issuer : !res.cred) throw perr(M, "ID_CRED_x is not {4: kid} or {13: CWT}");
-  return res;
+  var v = p.value;
+  var i = p.issuer;
+  // 0x8_: a CBOR array (of four: parseCredential checks).
+  if (p.other || p.label === 14 || (v && v[0] >> 5 !== 4) || (i && i[0] >> 5 !== 4) || (p.kid ? v || i : !v))
+    throw perr(M, "ID_CRED_x is not {4: kid} or {13: CWT[, -65537: CWT]}");
+  return { kid: p.kid, cred: v && new Uint8Array(v), issuer: i };
 }

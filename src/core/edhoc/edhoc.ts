@@ -13,17 +13,25 @@
  *
  * Written in the Espruino subset. Calls in the wrong order are EDHOC_WRONG_STATE and
  * leave the state alone; any other failure ends the session (state DEAD, secrets wiped).
+ *
+ * Memory on a device (docs/device-memory.md): the two roles mirror each other, so each
+ * step exists once and serves both (`this.i` tells the initiator apart): the responder's
+ * message_2 is the initiator's message_3, parseMessage2 is parseMessage3, and so on. The
+ * step functions sit on the classes' prototypes under the role's method names; the state
+ * lives in the instance itself, in short fields.
  */
-import { concat, EMPTY, wipe, type Bytes } from "../bytes";
-import { encHead, encode, reader, readBstr, readInt, peekMajor, atEnd, type Reader } from "../cbor";
-import { encStructure0, sigStructure1 } from "../cose";
+import { bytesEqual, concat, EMPTY, wipe, type Bytes } from "../bytes";
+import { encHead, encode, encodeSeq, peekMajor, readAs, readRaw, reader } from "../cbor";
+import { sigStructure1 } from "../cose";
 import { isPairkitError, perr, type PairkitError } from "../errors";
-import type { CryptoProvider, KeyPair, PrivateKeyRef } from "../../crypto/provider";
-import { edhocExporter, edhocKdf, edhocKeyUpdate, HASH_LEN } from "./kdf";
+import type { CryptoProvider, PrivateKeyRef } from "../../crypto/provider";
 import {
-  compactIdCred, encodeEad, encodeIdBytes, encodeSuites, errorMessage, parseErrorMessage, parseIdCred,
-  readEad, readIdBytes, readIdCred, readSuites, suiteEcdhCrv, suiteSigCrv,
-  ERR_UNKNOWN_CRED, ERR_UNSPECIFIED, ERR_WRONG_SUITE, IV_LEN, KEY_LEN, MAC_LEN,
+  ERR_UNKNOWN_CRED, ERR_UNSPECIFIED, ERR_WRONG_SUITE, HASH_LEN, IV_LEN, KEY_LEN, MAC_LEN, ST_BUSY, ST_DEAD, ST_DONE, ST_PROC_M1,
+  ST_PROC_M2, ST_PROC_M3, ST_START, ST_VERIFIED_M2, ST_WAIT_M2, ST_WAIT_M3,
+} from "./consts";
+import { edhocExporter, edhocKdf, edhocKeyUpdate } from "./kdf";
+import {
+  encodeEad, encodeIdBytes, idCredKid, parseErrorMessage, parseIdCred, readEad, readIdBytes, suiteCrv,
   type EadItem, type IdCredInfo,
 } from "./messages";
 import { edhocTestHooks } from "./testing";
@@ -79,537 +87,487 @@ export interface Message1Info {
   ead: EadItem[];
 }
 
-// States.
-var START = 0, WAIT_M2 = 1, PROC_M2 = 2, VERIFIED_M2 = 3, DONE = 4, PROC_M1 = 5, WAIT_M3 = 6, PROC_M3 = 7, BUSY = 8, DEAD = 9;
 
-var SUPPORTED_SUITES = [0, 2];
-
-function trace(name: string, v: Bytes): void {
-  if (edhocTestHooks.trace) edhocTestHooks.trace(name, v);
+/**
+ * Test-only tracing of an intermediate value, [name, value]. Device builds remove every
+ * `trace(...)` statement (build/strip.mjs, which only strips one-argument calls: hence the
+ * pair).
+ */
+function trace(nv: [string, Bytes]): void {
+  if (edhocTestHooks.trace) edhocTestHooks.trace(nv[0], nv[1]);
 }
 
-function bstr(b: Bytes): Bytes {
-  return concat([encHead(2, b.length), b]);
-}
+/** Shared API of both roles; the handshake state lives in the instance. */
+class EdhocBase {
+  /** Our and the peer's connection identifiers (raw bytes). */
+  declare connIdI: Bytes | null;
+  declare connIdR: Bytes | null;
+  /** The method and cipher suite (-1 until the responder has read message_1). */
+  declare method: number;
+  declare suite: number;
+  // Internal state (short names: every property name costs memory on a device).
+  /** true on the initiator's prototype. */
+  declare i: boolean;
+  declare c: CryptoProvider;
+  declare o: EdhocOptions;
+  declare st: number;
+  /** Our ephemeral key. */
+  declare ek: PrivateKeyRef | null;
+  declare gx: Bytes | null;
+  declare gy: Bytes | null;
+  /** H(message_1), then the current transcript hash. */
+  declare h1: Bytes | null;
+  declare th: Bytes | null;
+  /** PRK_2e, PRK_3e2m, PRK_4e3m, PRK_out. */
+  declare p2: Bytes | null;
+  declare p3: Bytes | null;
+  declare p4: Bytes | null;
+  declare po: Bytes | null;
+  /** The peer's ID_CRED, PLAINTEXT, Signature_or_MAC and EAD, between parsing and verifying. */
+  declare pc: Bytes | null;
+  declare pt: Bytes | null;
+  declare sm: Bytes | null;
+  declare ead: Bytes | null;
+  /** Ends the running step: k(null, value) resolves it, k(error) rejects it. */
+  declare k: ((e: unknown, v?: unknown) => void) | null;
 
-function xorInto(a: Bytes, b: Bytes): Bytes {
-  var out = new Uint8Array(a.length);
-  for (var i = 0; i < a.length; i++) out[i] = a[i] ^ b[i];
-  return out;
-}
+  constructor(o: EdhocOptions) {
+    var s = this;
+    var v: any = o && o.connId;
+    var i = -1;
+    if (!o || !o.crypto || !Array.isArray(o.creds) || !Array.isArray(o.suites) || !o.suites.length || (v && (!(v instanceof Uint8Array) || !v.length || v.length > 8)))
+      throw perr("EDHOC_BAD_CONFIG", "crypto, creds and suites are required; a connection identifier has 1 to 8 bytes");
+    s.c = o.crypto;
+    s.o = o;
+    s.st = ST_START;
+    s.method = s.suite = -1;
+    s.connIdI = s.connIdR = null;
+    if (s.i) {
+      // The selected suite: given, or the first in our preference order that we run.
+      v = o.selected !== undefined ? o.selected : -1;
+      while (v < 0 && ++i < o.suites.length) if (suiteCrv(o.suites[i], false) > 0) v = o.suites[i];
+      if (suiteCrv(v, false) < 0 || o.suites.indexOf(v) < 0) throw perr("EDHOC_BAD_CONFIG", "no supported cipher suite selected");
+      s.suite = v;
+      s.method = o.method as number;
+      v = [o.method];
+    } else v = o.methods || [];
+    // Methods: the initiator's, or those the responder accepts, all in 0..3.
+    for (i = 0; i < v.length; i++) if (!(v[i] >= 0 && v[i] <= 3 && v[i] === Math.floor(v[i]))) throw perr("EDHOC_BAD_CONFIG", "methods are 0, 1, 2 or 3");
+  }
 
-function ephemeral(c: CryptoProvider, crv: number): Promise<KeyPair> {
-  return edhocTestHooks.eph ? edhocTestHooks.eph(crv) : c.generateKeyPair(crv);
-}
+  /** EDHOC_Exporter(label, context, length). */
+  exporter(label: number, context: Bytes, length: number): Bytes {
+    return edhocExporter(this.c, this.prkOut, label, context, length);
+  }
 
-function pickCred(creds: OwnCredential[], crv: number): OwnCredential {
-  for (var i = 0; i < creds.length; i++) if (creds[i].priv.crv === crv) return creds[i];
-  throw perr("EDHOC_NO_CREDENTIAL", "no own credential with a key for curve " + crv);
-}
+  /** EDHOC_KeyUpdate(context): replaces PRK_out; both peers must call it with the same context. */
+  keyUpdate(context: Bytes): void {
+    var old = this.prkOut;
+    this.po = edhocKeyUpdate(this.c, old, context);
+    wipe(old);
+  }
 
-function randomConnId(c: CryptoProvider, avoid: Bytes | null): Bytes {
-  for (;;) {
-    var v = c.randomBytes(1)[0] % 48;
-    var id = new Uint8Array([v < 24 ? v : 0x20 + v - 24]);
-    if (!avoid || avoid.length !== 1 || avoid[0] !== id[0]) return id;
+  /** PRK_out once the handshake is complete (a secret: do not log it). */
+  get prkOut(): Bytes {
+    if (this.st !== ST_DONE || !this.po) throw perr("EDHOC_WRONG_STATE", "the handshake has not completed");
+    return this.po;
+  }
+
+  get complete(): boolean {
+    return this.st === ST_DONE;
+  }
+
+  /** Ends the session and wipes its secrets. */
+  abort(): void {
+    var s = this;
+    wipe(s.p2);
+    wipe(s.p3);
+    wipe(s.p4);
+    wipe(s.po);
+    s.p2 = s.p3 = s.p4 = s.po = s.ek = null;
+    s.st = ST_DEAD;
   }
 }
 
-function checkConnId(id: Bytes): Bytes {
-  if (!(id instanceof Uint8Array) || id.length === 0 || id.length > 8) throw perr("EDHOC_BAD_CONFIG", "connection identifier must be 1 to 8 bytes");
-  return id;
+/**
+ * Runs one step as a promise: checks the state (a wrong one rejects with
+ * EDHOC_WRONG_STATE and changes nothing), marks the machine busy and runs `body`, which
+ * ends the step with this.k(null, value) and continues after the provider's promises
+ * through `next`. Message_4 (state DONE) can be sent or processed once. Steps chain
+ * callbacks instead of promises: a pending promise costs about 24 variables on a device.
+ */
+function run<T>(s: EdhocBase, expect: number, body: () => void): Promise<T> {
+  return new Promise<T>(function (resolve, reject) {
+    if (s.st !== expect || (expect === ST_DONE && !s.p4)) return reject(perr("EDHOC_WRONG_STATE", "EDHOC step called in the wrong state", s.st));
+    s.st = ST_BUSY;
+    s.k = function (e, v) {
+      s.k = null; // lets the settled promise go
+      if (e) reject(e);
+      else resolve(v as T);
+    };
+    next(s, null, body);
+  });
 }
 
-/** Parses a message made of exactly one byte string (message_2/3/4), refusing error messages. */
-function singleBstr(m: Bytes): Bytes {
+/**
+ * Continues the running step with f(value) once the provider's promise p resolves (at once
+ * without p). A failure (or an abort meanwhile) ends the step with an error and the session
+ * with it (state DEAD, secrets wiped), except a renegotiation, which leaves the initiator
+ * at START. Errors come out typed: CBOR errors in peer input become EDHOC_MALFORMED,
+ * untyped ones EDHOC_INTERNAL.
+ */
+function next<V>(s: EdhocBase, p: Promise<V> | null, f: (v: V) => void): void {
+  function ko(e: unknown) {
+    var pe = e as PairkitError;
+    var typed = isPairkitError(e);
+    if (s.st === ST_BUSY) s.abort();
+    if (s.k) s.k(!typed ? perr("EDHOC_INTERNAL", "internal failure during the EDHOC step")
+      : pe.code.indexOf("CBOR_") === 0 || pe.code === "BAD_UTF8" ? perr("EDHOC_MALFORMED", "malformed EDHOC message (" + pe.code + ")") : e);
+  }
+  function go(v: V) {
+    try {
+      if (s.st !== ST_BUSY) throw perr("EDHOC_WRONG_STATE", "the session was aborted");
+      f(v);
+    } catch (e) {
+      ko(e);
+    }
+  }
+  if (p) p.then(go, ko);
+  else go(p as V);
+}
+
+/**
+ * The byte string a message_2/3/4 consists of. An error message from the peer is raised
+ * as EDHOC_PEER_ERROR; ERR_CODE 2 to an initiator waiting for message_2 (no transcript
+ * yet) as EDHOC_WRONG_SUITE, after choosing the next common suite (the initiator is then
+ * ready for a new message_1), or EDHOC_NO_COMMON_SUITE.
+ */
+function recv(s: EdhocBase, m: Bytes): Bytes {
   var pe = parseErrorMessage(m);
-  if (pe) throw perr("EDHOC_PEER_ERROR", pe.code === ERR_UNSPECIFIED ? "peer reported an error: " + pe.info : "peer reported error code " + pe.code, pe);
+  var nx = -1;
+  var i, x, sr;
+  if (pe) {
+    if (s.i && !s.th && pe.code === ERR_WRONG_SUITE) {
+      x = pe.info;
+      sr = (typeof x === "number" ? [x] : x) as number[];
+      for (i = 0; nx < 0 && i < s.o.suites.length; i++) {
+        x = s.o.suites[i];
+        if (sr.indexOf(x) >= 0 && suiteCrv(x, false) > 0 && x !== s.suite) nx = x;
+      }
+      if (nx < 0) throw perr("EDHOC_NO_COMMON_SUITE", "no cipher suite in common with the responder", sr);
+      s.suite = nx;
+      s.ek = null;
+      s.st = ST_START;
+      throw perr("EDHOC_WRONG_SUITE", "responder refused the suite; send a new message_1", sr);
+    }
+    throw perr("EDHOC_PEER_ERROR", pe.code === ERR_UNSPECIFIED ? "peer reported an error: " + pe.info : "peer reported error code " + pe.code, pe);
+  }
   var r = reader(m);
-  var b = readBstr(r);
-  if (!atEnd(r)) throw perr("EDHOC_MALFORMED", "bytes after the EDHOC message");
+  var b = readAs(r, 2);
+  if (r.p < m.length) throw perr("EDHOC_MALFORMED", "bytes after the EDHOC message");
   return b;
 }
 
-/** The shared parts of a handshake's state. Fields ending in "_" are internal. */
-interface Core {
-  c: CryptoProvider;
-  o: EdhocOptions;
-  st_: number;
-  method_: number;
-  suite_: number;
-  eph_: PrivateKeyRef | null;
-  gx_: Bytes | null;
-  gy_: Bytes | null;
-  h1_: Bytes | null;
-  th_: Bytes | null;
-  prk2e_: Bytes | null;
-  prk3_: Bytes | null;
-  prk4_: Bytes | null;
-  prkOut_: Bytes | null;
-  cI_: Bytes | null;
-  cR_: Bytes | null;
-  peerIdCred_: Bytes | null;
-  pt_: Bytes | null;
-  sm_: Bytes | null;
-  ead_: Bytes | null;
-}
-
-function newCore(o: EdhocOptions): Core {
-  if (!o || !o.crypto || !Array.isArray(o.creds) || !Array.isArray(o.suites) || o.suites.length === 0) throw perr("EDHOC_BAD_CONFIG", "crypto, creds and suites are required");
-  if (o.connId) checkConnId(o.connId);
-  return {
-    c: o.crypto, o: o, st_: START, method_: -1, suite_: -1, eph_: null, gx_: null, gy_: null, h1_: null, th_: null,
-    prk2e_: null, prk3_: null, prk4_: null, prkOut_: null, cI_: null, cR_: null, peerIdCred_: null, pt_: null, sm_: null, ead_: null,
-  };
-}
-
-function wipeCore(s: Core, keepOut: boolean): void {
-  wipe(s.prk2e_);
-  wipe(s.prk3_);
-  wipe(s.prk4_);
-  s.prk2e_ = s.prk3_ = s.prk4_ = null;
-  s.eph_ = null;
-  if (!keepOut) {
-    wipe(s.prkOut_);
-    s.prkOut_ = null;
-  }
-}
-
 /**
- * Runs one step: checks the state, marks the machine busy, and on failure ends the
- * session with a typed error (CBOR errors in peer input become EDHOC_MALFORMED).
+ * With G_XY: TH_2 = H(G_Y, H(message_1)) and PRK_2e = HKDF-Extract(TH_2, G_XY). With
+ * data: returns data XOR KEYSTREAM_2 (PLAINTEXT_2 <-> CIPHERTEXT_2).
  */
-function run<T>(s: Core, expect: number, body: () => T | Promise<T>): Promise<T> {
-  return new Promise<T>(function (resolve) {
-    if (s.st_ !== expect) throw perr("EDHOC_WRONG_STATE", "EDHOC step called in the wrong state", s.st_);
-    s.st_ = BUSY;
-    resolve(body());
-  }).then(null, function (e: unknown) {
-    var pe = e as PairkitError;
-    if (isPairkitError(e) && pe.code === "EDHOC_WRONG_STATE" && s.st_ !== BUSY) throw e;
-    if (s.st_ === BUSY) {
-      s.st_ = DEAD;
-      wipeCore(s, false);
-    }
-    if (!isPairkitError(e)) throw perr("EDHOC_INTERNAL", "internal failure during the EDHOC step");
-    if (pe.code.indexOf("CBOR_") === 0 || pe.code === "BAD_UTF8") throw perr("EDHOC_MALFORMED", "malformed EDHOC message (" + pe.code + ")");
-    throw e;
-  });
-}
-
-/** TH_2 = H(G_Y, H(message_1)); PRK_2e = HKDF-Extract(TH_2, G_XY). */
-function keys2e(s: Core, gxy: Bytes): void {
+function k2(s: EdhocBase, gxy: Bytes | null, d: Bytes | null): Bytes {
   var c = s.c;
-  trace("G_XY", gxy);
-  s.th_ = c.sha256(concat([bstr(s.gy_ as Bytes), bstr(s.h1_ as Bytes)]));
-  trace("TH_2", s.th_);
-  s.prk2e_ = c.hkdfExtract(s.th_, gxy);
-  wipe(gxy);
-  trace("PRK_2e", s.prk2e_);
+  if (gxy) {
+    trace(["G_XY", gxy]);
+    s.th = c.sha256(encodeSeq([s.gy, s.h1]));
+    s.h1 = null;
+    trace(["TH_2", s.th]);
+    s.p2 = c.hkdfExtract(s.th, gxy);
+    wipe(gxy);
+    trace(["PRK_2e", s.p2]);
+  }
+  if (!d) return EMPTY;
+  var ks = edhocKdf(c, s.p2 as Bytes, 0, s.th as Bytes, d.length);
+  trace(["KEYSTREAM_2", ks]);
+  for (var i = 0; i < d.length; i++) ks[i] ^= d[i];
+  return ks;
 }
 
-/** PRK_3e2m from PRK_2e, with G_RX when the responder authenticates with static DH. */
-function keys3e2m(s: Core, grx: Bytes | null): void {
-  if (grx) {
-    var salt = edhocKdf(s.c, s.prk2e_ as Bytes, 1, s.th_ as Bytes, HASH_LEN);
-    s.prk3_ = s.c.hkdfExtract(salt, grx);
-    wipe(grx);
-  } else s.prk3_ = new Uint8Array(s.prk2e_ as Bytes);
-  trace("PRK_3e2m", s.prk3_);
-}
-
-/** PRK_4e3m from PRK_3e2m, with G_IY when the initiator authenticates with static DH. */
-function keys4e3m(s: Core, giy: Bytes | null): void {
-  if (giy) {
-    var salt = edhocKdf(s.c, s.prk3_ as Bytes, 5, s.th_ as Bytes, HASH_LEN);
-    s.prk4_ = s.c.hkdfExtract(salt, giy);
-    wipe(giy);
-  } else s.prk4_ = new Uint8Array(s.prk3_ as Bytes);
-  trace("PRK_4e3m", s.prk4_);
-}
-
-/**
- * MAC_2 / MAC_3 over context = << [C_R,] ID_CRED, TH, CRED, ? EAD >>. Signing parties
- * use a hash-length MAC, static-DH parties the suite's 8-byte MAC.
- */
-function macFor(s: Core, prk: Bytes, label: number, connId: Bytes | null, idCred: Bytes, cred: Bytes, ead: Bytes, sig: boolean): Bytes {
-  var parts = [idCred, bstr(s.th_ as Bytes), cred, ead];
-  if (connId) parts.unshift(encodeIdBytes(connId));
-  var mac = edhocKdf(s.c, prk, label, concat(parts), sig ? HASH_LEN : MAC_LEN);
-  trace(label === 2 ? "MAC_2" : "MAC_3", mac);
-  return mac;
-}
-
-/** COSE Sig_structure of EDHOC: ["Signature1", << ID_CRED >>, << TH, CRED, ? EAD >>, MAC]. */
-function toBeSigned(s: Core, idCred: Bytes, cred: Bytes, ead: Bytes, mac: Bytes): Bytes {
-  return sigStructure1(idCred, concat([bstr(s.th_ as Bytes), cred, ead]), mac);
-}
-
-/** Signature_or_MAC for our side. */
-function authenticate(s: Core, own: OwnCredential, sig: boolean, mac: Bytes, ead: Bytes): Promise<Bytes> {
-  if (!sig) return Promise.resolve(mac);
-  return s.c.sign(own.priv, toBeSigned(s, own.idCred, own.cred, ead, mac));
-}
-
-/** Checks the peer's Signature_or_MAC. */
-function checkPeer(s: Core, peer: PeerCredential, sig: boolean, mac: Bytes): Promise<void> {
-  var received = s.sm_ as Bytes;
-  var ok: Promise<boolean> = sig
-    ? s.c.verify(suiteSigCrv(s.suite_), peer.pub, toBeSigned(s, s.peerIdCred_ as Bytes, peer.cred, s.ead_ as Bytes, mac), received)
-    : Promise.resolve(s.c.ctEqual(mac, received));
-  return ok.then(function (good) {
-    if (!good) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
-  });
-}
-
-function checkPeerCred(peer: PeerCredential): void {
-  if (!peer || !(peer.cred instanceof Uint8Array) || !(peer.pub instanceof Uint8Array)) throw perr("EDHOC_BAD_CONFIG", "peer credential needs cred and pub bytes");
-}
-
-/** TH_3 / TH_4 = H(TH, PLAINTEXT, CRED). */
-function nextTh(s: Core, pt: Bytes, cred: Bytes, name: string): void {
-  s.th_ = s.c.sha256(concat([bstr(s.th_ as Bytes), pt, cred]));
-  trace(name, s.th_);
-}
-
-function aeadKeys(s: Core, prk: Bytes, kLabel: number): Bytes[] {
-  var k = edhocKdf(s.c, prk, kLabel, s.th_ as Bytes, KEY_LEN);
-  var iv = edhocKdf(s.c, prk, kLabel + 1, s.th_ as Bytes, IV_LEN);
-  trace(kLabel === 3 ? "K_3" : "K_4", k);
-  trace(kLabel === 3 ? "IV_3" : "IV_4", iv);
-  return [k, iv];
-}
-
-function finish(s: Core): void {
-  s.prkOut_ = edhocKdf(s.c, s.prk4_ as Bytes, 7, s.th_ as Bytes, HASH_LEN);
-  trace("PRK_out", s.prkOut_);
-  wipe(s.prk2e_);
-  wipe(s.prk3_);
-  s.prk2e_ = s.prk3_ = null;
-  s.eph_ = null;
-  s.pt_ = s.sm_ = null;
-  s.st_ = DONE;
-}
-
-/** message_4 from either side: seal (pt given) or open (ct given) under K_4/IV_4. */
-function msg4Crypt(s: Core, data: Bytes, seal: boolean): Bytes {
-  var kv = aeadKeys(s, s.prk4_ as Bytes, 8);
-  var aad = encStructure0(EMPTY, s.th_ as Bytes);
-  var out = seal ? s.c.aeadSeal(kv[0], kv[1], aad, data) : s.c.aeadOpen(kv[0], kv[1], aad, data);
-  wipe(kv[0]);
-  if (!out) throw perr("EDHOC_DECRYPT_FAILED", "message_4 did not decrypt");
+/** AEAD under K_3/IV_3 (label 3, from PRK_3e2m) or K_4/IV_4 (label 8, from PRK_4e3m) with AAD Enc_structure(h'', TH): seals or opens. */
+function aead(s: EdhocBase, label: number, data: Bytes, seal: boolean): Bytes {
+  var c = s.c;
+  var th = s.th as Bytes;
+  var prk = (label === 3 ? s.p3 : s.p4) as Bytes;
+  var k = edhocKdf(c, prk, label, th, KEY_LEN);
+  var iv = edhocKdf(c, prk, label + 1, th, IV_LEN);
+  trace([label === 3 ? "K_3" : "K_4", k]);
+  trace([label === 3 ? "IV_3" : "IV_4", iv]);
+  var aad = encode(["Encrypt0", EMPTY, th]); // Enc_structure
+  var out = seal ? c.aeadSeal(k, iv, aad, data) : c.aeadOpen(k, iv, aad, data);
+  wipe(k);
+  if (!out) throw perr("EDHOC_DECRYPT_FAILED", "message did not decrypt");
   return out;
 }
 
-function doneCheck(s: Core): Bytes {
-  if (s.st_ !== DONE || !s.prkOut_) throw perr("EDHOC_WRONG_STATE", "the handshake has not completed");
-  return s.prkOut_;
-}
-
-/** Shared API of both roles once the handshake is done. */
-class EdhocBase {
-  s: Core;
-  constructor(o: EdhocOptions) {
-    this.s = newCore(o);
-  }
-  /** EDHOC_Exporter(label, context, length). */
-  exporter(label: number, context: Bytes, length: number): Bytes {
-    return edhocExporter(this.s.c, doneCheck(this.s), label, context, length);
-  }
-  /** EDHOC_KeyUpdate(context): replaces PRK_out; both peers must call it with the same context. */
-  keyUpdate(context: Bytes): void {
-    var old = doneCheck(this.s);
-    this.s.prkOut_ = edhocKeyUpdate(this.s.c, old, context);
-    wipe(old);
-  }
-  /** PRK_out once the handshake is complete (a secret: do not log it). */
-  get prkOut(): Bytes {
-    return doneCheck(this.s);
-  }
-  get complete(): boolean {
-    return this.s.st_ === DONE;
-  }
-  get method(): number {
-    return this.s.method_;
-  }
-  get suite(): number {
-    return this.s.suite_;
-  }
-  /** Our and the peer's connection identifiers (raw bytes). */
-  get connIdI(): Bytes | null {
-    return this.s.cI_;
-  }
-  get connIdR(): Bytes | null {
-    return this.s.cR_;
-  }
-  /** Ends the session and wipes its secrets. */
-  abort(): void {
-    this.s.st_ = DEAD;
-    wipeCore(this.s, false);
-  }
-}
-
-export class EdhocInitiator extends EdhocBase {
-  constructor(o: EdhocOptions) {
-    super(o);
-    var s = this.s;
-    var m = o.method;
-    if (m !== 0 && m !== 1 && m !== 2 && m !== 3) throw perr("EDHOC_BAD_CONFIG", "method must be 0, 1, 2 or 3");
-    s.method_ = m;
-    var sel = o.selected !== undefined ? o.selected : -1;
-    if (sel < 0) for (var i = 0; i < o.suites.length && sel < 0; i++) if (SUPPORTED_SUITES.indexOf(o.suites[i]) >= 0) sel = o.suites[i];
-    if (SUPPORTED_SUITES.indexOf(sel) < 0 || o.suites.indexOf(sel) < 0) throw perr("EDHOC_BAD_CONFIG", "no supported cipher suite selected");
-    s.suite_ = sel;
-  }
-
-  /** Creates message_1. Callable again after the responder refused the suite (EDHOC_WRONG_SUITE). */
-  message1(ead?: EadItem[]): Promise<Bytes> {
-    var s = this.s;
-    return run(s, START, function () {
-      var prefs = s.o.suites;
-      var suitesI = prefs.slice(0, prefs.indexOf(s.suite_) + 1);
-      return ephemeral(s.c, suiteEcdhCrv(s.suite_)).then(function (kp) {
-        s.eph_ = kp.priv;
-        s.gx_ = kp.pub.subarray(0, 32);
-        s.cI_ = s.o.connId || randomConnId(s.c, null);
-        var m1 = concat([encode(s.method_), encodeSuites(suitesI), bstr(s.gx_), encodeIdBytes(s.cI_), encodeEad(ead)]);
-        s.h1_ = s.c.sha256(m1);
-        s.st_ = WAIT_M2;
-        return m1;
-      });
+/**
+ * Authentication of message m (2: the responder's, 3: the initiator's). Derives PRK_3e2m
+ * (m = 2) or PRK_4e3m (m = 3), mixing in the static DH secret when that side uses static
+ * DH, then MAC_m over context = << [C_R,] ID_CRED, TH, CRED, ? EAD >> (hash-length for a
+ * signing side, the suite's 8 bytes for a static-DH side). Ours (x our credential):
+ * continues with k(our Signature_or_MAC_m). The peer's (x the credential the application
+ * resolved): checks the Signature_or_MAC_m received in this.sm, then continues with k.
+ */
+function auth(s: EdhocBase, m: number, ours: boolean, x: OwnCredential & PeerCredential, ead: Bytes, k: (sm: Bytes) => void): void {
+  var c = s.c;
+  var stat = (s.method & (m - 1)) !== 0;
+  var idCred = (ours ? x.idCred : s.pc) as Bytes;
+  function go(g: Bytes | null) {
+    var prev = (m === 2 ? s.p2 : s.p3) as Bytes;
+    var salt = g ? edhocKdf(c, prev, m === 2 ? 1 : 5, s.th as Bytes, HASH_LEN) : null;
+    var prk = salt ? c.hkdfExtract(salt, g as Bytes) : new Uint8Array(prev);
+    wipe(salt);
+    wipe(g);
+    if (m === 2) s.p3 = prk;
+    else s.p4 = prk;
+    trace([m === 2 ? "PRK_3e2m" : "PRK_4e3m", prk]);
+    var th = encode(s.th as Bytes);
+    var mac = edhocKdf(c, prk, m === 2 ? 2 : 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, x.cred, ead], stat ? MAC_LEN : HASH_LEN);
+    trace(["MAC_" + m, mac]);
+    if (stat) {
+      if (!ours && !c.ctEqual(mac, s.sm as Bytes)) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
+      return k(mac);
+    }
+    // COSE Sig_structure of EDHOC: ["Signature1", << ID_CRED >>, << TH, CRED, ? EAD >>, MAC].
+    var tbs = sigStructure1(idCred, concat([th, x.cred, ead]), mac);
+    if (ours) return next(s, c.sign(x.priv, tbs), k);
+    next(s, c.verify(suiteCrv(s.suite, true), x.pub, tbs, s.sm as Bytes), function (ok) {
+      if (!ok) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
+      k(mac);
     });
   }
+  // Static DH: our static key with the peer's ephemeral key, or our ephemeral key with the peer's static key.
+  if (stat) next(s, c.ecdh(ours ? x.priv : (s.ek as PrivateKeyRef), ours ? ((s.i ? s.gy : s.gx) as Bytes) : x.pub), go);
+  else go(null);
+}
 
+/**
+ * TH_3 / TH_4 = H(TH, PLAINTEXT, CRED), then state st, dropping what is no longer needed:
+ * at TH_3 PRK_2e and G_X (and G_Y on the responder; the initiator's static DH still needs
+ * it), at TH_4 all but TH_4 and PRK_4e3m (for message_4), and PRK_out is derived.
+ */
+function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number): void {
+  var c = s.c;
+  var th = (s.th = c.sha256(concat([encode(s.th as Bytes), pt, cred])));
+  trace([st === ST_DONE ? "TH_4" : "TH_3", th]);
+  wipe(s.p2);
+  s.p2 = s.gx = null;
+  if (!s.i) s.gy = null;
+  if (st === ST_DONE) {
+    s.po = edhocKdf(c, s.p4 as Bytes, 7, th, HASH_LEN);
+    trace(["PRK_out", s.po]);
+    wipe(s.p3);
+    s.p3 = s.ek = s.pt = s.sm = s.ead = s.pc = s.gy = null;
+  }
+  s.st = st;
+}
+
+/** Initiator message1(ead): creates message_1. Responder processMessage1(m1): parses it. */
+function first(this: EdhocBase, x?: EadItem[] | Bytes): Promise<Bytes | Message1Info> {
+  var s = this;
+  return run(s, ST_START, function () {
+    var c = s.c;
+    var o = s.o;
+    var ead: EadItem[] = [];
+    var r, i, n, v: any;
+    var id: Bytes | null | undefined;
+    if (!s.i) {
+      r = reader(x as Bytes);
+      var method = peekMajor(r) === 0 ? readAs(r, 0) : -1;
+      if (method < 0 || method > 3) throw perr("EDHOC_MALFORMED", "message_1 has an unknown method");
+      if ((o.methods || [0, 1, 2, 3]).indexOf(method) < 0) throw perr("EDHOC_METHOD_REFUSED", "method " + method + " is not accepted");
+      // SUITES_I: an int, or an array of 2 to 16 ints; the last one is the selected suite. It
+      // is refused unless we run it, and when we run a suite the initiator listed before it.
+      v = peekMajor(r) === 4;
+      n = v ? readAs(r, 4) : 1;
+      if (v && (n < 2 || n > 16)) throw perr("EDHOC_MALFORMED", "SUITES must be an int or an array of 2 to 16 ints");
+      var ok = true;
+      for (i = 0; i < n; i++) {
+        v = readAs(r, -1);
+        if ((o.suites.indexOf(v) >= 0 && suiteCrv(v, false) > 0) !== (i === n - 1)) ok = false;
+      }
+      if (!ok) throw perr("EDHOC_WRONG_SUITE", "selected cipher suite refused", o.suites);
+      s.gx = new Uint8Array(readAs(r, 2));
+      if (s.gx.length !== 32) throw perr("EDHOC_MALFORMED", "G_X must be 32 bytes");
+      s.connIdI = readIdBytes(r);
+      ead = readEad(r, o.eadLabels);
+      s.method = method;
+      s.suite = v;
+    }
+    // Our connection identifier: configured, or a random one-byte one (never equal to C_I).
+    id = o.connId;
+    while (!id) {
+      v = c.randomBytes(1)[0] % 48;
+      id = new Uint8Array([v < 24 ? v : v + 8]);
+      if (!s.i && bytesEqual(s.connIdI as Bytes, id)) id = null;
+    }
+    if (!s.i) {
+      s.connIdR = id;
+      s.h1 = c.sha256(x as Bytes);
+      s.st = ST_PROC_M1;
+      return s.k!(null, { connId: s.connIdI as Bytes, method: s.method, suite: s.suite, ead: ead });
+    }
+    var cI = (s.connIdI = id);
+    var prefs = o.suites.slice(0, o.suites.indexOf(s.suite) + 1);
+    next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
+      s.ek = kp.priv;
+      // G_X: the initiator needs it no more once message_1 is hashed.
+      var m1 = concat([encodeSeq([s.method, prefs.length === 1 ? prefs[0] : prefs, kp.pub.subarray(0, 32)]), encodeIdBytes(cI), encodeEad(x as EadItem[])]);
+      s.h1 = c.sha256(m1);
+      s.st = ST_WAIT_M2;
+      s.k!(null, m1);
+    });
+  });
+}
+
+/**
+ * Initiator parseMessage2(m2), responder parseMessage3(m3): decrypts the message and
+ * returns the peer's connection identifier, ID_CRED and EAD, so that the application can
+ * resolve and validate the credential.
+ */
+function hello(this: EdhocBase, m: Bytes): Promise<PeerHello> {
+  var s = this;
+  return run(s, s.i ? ST_WAIT_M2 : ST_WAIT_M3, function () {
+    var ct = recv(s, m);
+    function read(pt: Bytes) {
+      trace([s.i ? "PLAINTEXT_2" : "PLAINTEXT_3", pt]);
+      var r = reader(pt);
+      if (s.i) s.connIdR = readIdBytes(r);
+      // ID_CRED: a map, or a compact kid standing for {4: kid}.
+      var mj = peekMajor(r);
+      var idc = mj === 5 ? readRaw(r) : mj >= 0 && mj < 3 ? idCredKid(readIdBytes(r)) : null;
+      if (!idc) throw perr("EDHOC_MALFORMED", "ID_CRED has the wrong type");
+      s.pc = idc;
+      s.sm = readAs(r, 2);
+      mj = r.p;
+      var ead = readEad(r, s.o.eadLabels);
+      s.ead = pt.subarray(mj);
+      s.pt = pt;
+      s.st = s.i ? ST_PROC_M2 : ST_PROC_M3;
+      s.k!(null, { connId: (s.i ? s.connIdR : s.connIdI) as Bytes, idCred: idc, idCredInfo: parseIdCred(idc), ead: ead });
+    }
+    if (!s.i) return read(aead(s, 3, ct, false));
+    if (ct.length <= 32) throw perr("EDHOC_MALFORMED", "message_2 too short");
+    s.gy = new Uint8Array(ct.subarray(0, 32));
+    next(s, s.c.ecdh(s.ek as PrivateKeyRef, s.gy), function (gxy) {
+      read(k2(s, gxy, ct.subarray(32)));
+    });
+  });
+}
+
+/**
+ * Initiator verifyMessage2(peer), responder verifyMessage3(peer): checks the message
+ * against the credential the application resolved for the peer's ID_CRED. PRK_out is
+ * available when the responder's resolves.
+ */
+function verify(this: EdhocBase, peer: PeerCredential): Promise<void> {
+  var s = this;
+  return run(s, s.i ? ST_PROC_M2 : ST_PROC_M3, function () {
+    if (!peer || !(peer.cred instanceof Uint8Array) || !(peer.pub instanceof Uint8Array)) throw perr("EDHOC_BAD_CONFIG", "peer credential needs cred and pub bytes");
+    auth(s, s.i ? 2 : 3, false, peer as OwnCredential & PeerCredential, s.ead as Bytes, function () {
+      nextTh(s, s.pt as Bytes, peer.cred, s.i ? ST_VERIFIED_M2 : ST_DONE);
+      s.k!(null);
+    });
+  });
+}
+
+/** Responder message2(ead), initiator message3(ead); PRK_out is available when the initiator's resolves. */
+function send(this: EdhocBase, ead?: EadItem[]): Promise<Bytes> {
+  var s = this;
+  return run(s, s.i ? ST_VERIFIED_M2 : ST_PROC_M1, function () {
+    var c = s.c;
+    var m = s.i ? 3 : 2;
+    var crv = suiteCrv(s.suite, (s.method & (m - 1)) === 0);
+    var creds = s.o.creds;
+    var own: OwnCredential | null = null;
+    for (var i = 0; !own && i < creds.length; i++) if (creds[i].priv.crv === crv) own = creds[i];
+    if (!own) throw perr("EDHOC_NO_CREDENTIAL", "no own credential with a key for curve " + crv);
+    var me = own;
+    var eadB = encodeEad(ead);
+    function go() {
+      auth(s, m, true, me as OwnCredential & PeerCredential, eadB, function (sm) {
+        // ID_CRED travels as just the kid when it is exactly {4: kid}.
+        var kid = parseIdCred(me.idCred).kid;
+        var pt = concat([s.i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(me.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : me.idCred, encode(sm), eadB]);
+        trace([s.i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt]);
+        var ct = s.i ? aead(s, 3, pt, true) : k2(s, null, pt);
+        var gy = s.i ? EMPTY : (s.gy as Bytes);
+        nextTh(s, pt, me.cred, s.i ? ST_DONE : ST_WAIT_M3);
+        // message_3 = bstr(CIPHERTEXT_3), message_2 = bstr(G_Y || CIPHERTEXT_2)
+        s.k!(null, concat([encHead(2, gy.length + ct.length), gy, ct]));
+      });
+    }
+    if (s.i) return go();
+    next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
+      s.ek = kp.priv;
+      s.gy = kp.pub.subarray(0, 32);
+      next(s, c.ecdh(kp.priv, s.gx as Bytes), function (gxy) {
+        k2(s, gxy, null);
+        go();
+      });
+    });
+  });
+}
+
+/** Responder message4(ead): creates the optional message_4. Initiator processMessage4(m4): returns EAD_4. */
+function fourth(this: EdhocBase, x?: EadItem[] | Bytes): Promise<Bytes | EadItem[]> {
+  var s = this;
+  return run(s, ST_DONE, function () {
+    var out = s.i ? readEad(reader(aead(s, 8, recv(s, x as Bytes), false)), s.o.eadLabels) : encode(aead(s, 8, encodeEad(x as EadItem[]), true));
+    wipe(s.p4);
+    s.p4 = null;
+    s.st = ST_DONE;
+    s.k!(null, out);
+  });
+}
+
+export interface EdhocInitiator {
+  /** Creates message_1. Callable again after the responder refused the suite (EDHOC_WRONG_SUITE). */
+  message1(ead?: EadItem[]): Promise<Bytes>;
   /**
    * Decrypts message_2 and returns the responder's connection identifier, ID_CRED_R and
    * EAD_2 so that the application can resolve and validate the credential. An error
    * message from the responder is raised as EDHOC_PEER_ERROR, or as EDHOC_WRONG_SUITE
    * (the initiator is then ready for a new message_1 with the next common suite).
    */
-  parseMessage2(m2: Bytes): Promise<PeerHello> {
-    var s = this.s;
-    var self = this;
-    return run(s, WAIT_M2, function () {
-      var pe = parseErrorMessage(m2);
-      if (pe && pe.code === ERR_WRONG_SUITE) self.renegotiate(pe.info as number | number[]);
-      var g = singleBstr(m2);
-      if (g.length <= 32) throw perr("EDHOC_MALFORMED", "message_2 too short");
-      s.gy_ = g.slice(0, 32);
-      var ct = g.subarray(32);
-      return s.c.ecdh(s.eph_ as PrivateKeyRef, s.gy_).then(function (gxy) {
-        keys2e(s, gxy);
-        var ks = edhocKdf(s.c, s.prk2e_ as Bytes, 0, s.th_ as Bytes, ct.length);
-        trace("KEYSTREAM_2", ks);
-        var pt = xorInto(ct, ks);
-        trace("PLAINTEXT_2", pt);
-        var r = reader(pt);
-        s.cR_ = readIdBytes(r);
-        var hello = readHello(s, r, pt, s.cR_);
-        s.st_ = PROC_M2;
-        return hello;
-      });
-    });
-  }
-
-  private renegotiate(info: number | number[]): void {
-    var s = this.s;
-    var suitesR = typeof info === "number" ? [info] : info;
-    var next = -1;
-    for (var i = 0; i < s.o.suites.length && next < 0; i++) {
-      var c = s.o.suites[i];
-      if (suitesR.indexOf(c) >= 0 && SUPPORTED_SUITES.indexOf(c) >= 0 && c !== s.suite_) next = c;
-    }
-    if (next < 0) throw perr("EDHOC_NO_COMMON_SUITE", "no cipher suite in common with the responder", suitesR);
-    s.suite_ = next;
-    s.eph_ = null;
-    s.st_ = START;
-    throw perr("EDHOC_WRONG_SUITE", "responder refused the suite; send a new message_1", suitesR);
-  }
-
+  parseMessage2(m2: Bytes): Promise<PeerHello>;
   /** Verifies message_2 against the credential the application resolved for ID_CRED_R. */
-  verifyMessage2(peer: PeerCredential): Promise<void> {
-    var s = this.s;
-    return run(s, PROC_M2, function () {
-      checkPeerCred(peer);
-      var rStatic = (s.method_ & 1) === 1;
-      var grx: Promise<Bytes | null> = rStatic ? s.c.ecdh(s.eph_ as PrivateKeyRef, peer.pub) : Promise.resolve(null);
-      return grx.then(function (g) {
-        keys3e2m(s, g);
-        var mac = macFor(s, s.prk3_ as Bytes, 2, s.cR_, s.peerIdCred_ as Bytes, peer.cred, s.ead_ as Bytes, !rStatic);
-        return checkPeer(s, peer, !rStatic, mac);
-      }).then(function () {
-        nextTh(s, s.pt_ as Bytes, peer.cred, "TH_3");
-        s.st_ = VERIFIED_M2;
-      });
-    });
-  }
-
+  verifyMessage2(peer: PeerCredential): Promise<void>;
   /** Creates message_3; PRK_out is available when it resolves. */
-  message3(ead?: EadItem[]): Promise<Bytes> {
-    var s = this.s;
-    return run(s, VERIFIED_M2, function () {
-      var iStatic = (s.method_ & 2) === 2;
-      var own = pickCred(s.o.creds, iStatic ? suiteEcdhCrv(s.suite_) : suiteSigCrv(s.suite_));
-      var eadB = encodeEad(ead);
-      var giy: Promise<Bytes | null> = iStatic ? s.c.ecdh(own.priv, s.gy_ as Bytes) : Promise.resolve(null);
-      return giy.then(function (g) {
-        keys4e3m(s, g);
-        var mac = macFor(s, s.prk4_ as Bytes, 6, null, own.idCred, own.cred, eadB, !iStatic);
-        return authenticate(s, own, !iStatic, mac, eadB);
-      }).then(function (sm) {
-        var pt = concat([compactIdCred(own.idCred), bstr(sm), eadB]);
-        trace("PLAINTEXT_3", pt);
-        var kv = aeadKeys(s, s.prk3_ as Bytes, 3);
-        var ct = s.c.aeadSeal(kv[0], kv[1], encStructure0(EMPTY, s.th_ as Bytes), pt);
-        wipe(kv[0]);
-        nextTh(s, pt, own.cred, "TH_4");
-        finish(s);
-        return bstr(ct);
-      });
-    });
-  }
-
+  message3(ead?: EadItem[]): Promise<Bytes>;
   /** Processes the optional message_4 and returns EAD_4. */
-  processMessage4(m4: Bytes): Promise<EadItem[]> {
-    var s = this.s;
-    if (s.st_ === DONE && !s.prk4_) return Promise.reject(perr("EDHOC_WRONG_STATE", "message_4 was already processed"));
-    return run(s, DONE, function () {
-      var pt = msg4Crypt(s, singleBstr(m4), false);
-      var ead = readEad(reader(pt), s.o.eadLabels);
-      wipe(s.prk4_);
-      s.prk4_ = null;
-      s.st_ = DONE;
-      return ead;
-    });
-  }
+  processMessage4(m4: Bytes): Promise<EadItem[]>;
 }
 
-/** Reads ID_CRED, Signature_or_MAC and EAD from a decrypted plaintext into the state. */
-function readHello(s: Core, r: Reader, pt: Bytes, connId: Bytes): PeerHello {
-  s.peerIdCred_ = readIdCred(r);
-  s.sm_ = readBstr(r);
-  var eadStart = r.p;
-  var ead = readEad(r, s.o.eadLabels);
-  s.ead_ = pt.slice(eadStart);
-  s.pt_ = pt;
-  return { connId: connId, idCred: s.peerIdCred_, idCredInfo: parseIdCred(s.peerIdCred_), ead: ead };
-}
+export class EdhocInitiator extends EdhocBase {}
 
-export class EdhocResponder extends EdhocBase {
-  constructor(o: EdhocOptions) {
-    super(o);
-    var ms = o.methods || [0, 1, 2, 3];
-    for (var i = 0; i < ms.length; i++) if (ms[i] < 0 || ms[i] > 3) throw perr("EDHOC_BAD_CONFIG", "methods must be 0..3");
-  }
-
+export interface EdhocResponder {
   /**
    * Parses message_1. A suite the responder cannot use fails with EDHOC_WRONG_SUITE; send
    * `edhocErrorMessage(err)` (ERR_CODE 2 with SUITES_R) back to the initiator.
    */
-  processMessage1(m1: Bytes): Promise<Message1Info> {
-    var s = this.s;
-    return run(s, START, function () {
-      var r = reader(m1);
-      var method = peekMajor(r) === 0 ? readInt(r) : -1;
-      if (method < 0 || method > 3) throw perr("EDHOC_MALFORMED", "message_1 has an unknown method");
-      if ((s.o.methods || [0, 1, 2, 3]).indexOf(method) < 0) throw perr("EDHOC_METHOD_REFUSED", "method " + method + " is not accepted");
-      var suitesI = readSuites(r);
-      var sel = suitesI[suitesI.length - 1];
-      var mine = s.o.suites;
-      var ok = mine.indexOf(sel) >= 0 && SUPPORTED_SUITES.indexOf(sel) >= 0;
-      for (var i = 0; i < suitesI.length - 1 && ok; i++) if (mine.indexOf(suitesI[i]) >= 0 && SUPPORTED_SUITES.indexOf(suitesI[i]) >= 0) ok = false;
-      if (!ok) throw perr("EDHOC_WRONG_SUITE", "selected cipher suite refused", mine);
-      s.gx_ = readBstr(r);
-      if (s.gx_.length !== 32) throw perr("EDHOC_MALFORMED", "G_X must be 32 bytes");
-      s.cI_ = readIdBytes(r);
-      var ead = readEad(r, s.o.eadLabels);
-      s.method_ = method;
-      s.suite_ = sel;
-      s.h1_ = s.c.sha256(m1);
-      s.st_ = PROC_M1;
-      return { connId: s.cI_, method: method, suite: sel, ead: ead };
-    });
-  }
-
+  processMessage1(m1: Bytes): Promise<Message1Info>;
   /** Creates message_2. */
-  message2(ead?: EadItem[]): Promise<Bytes> {
-    var s = this.s;
-    return run(s, PROC_M1, function () {
-      var rStatic = (s.method_ & 1) === 1;
-      var own = pickCred(s.o.creds, rStatic ? suiteEcdhCrv(s.suite_) : suiteSigCrv(s.suite_));
-      var eadB = encodeEad(ead);
-      s.cR_ = s.o.connId || randomConnId(s.c, s.cI_);
-      return ephemeral(s.c, suiteEcdhCrv(s.suite_)).then(function (kp) {
-        s.eph_ = kp.priv;
-        s.gy_ = kp.pub.subarray(0, 32);
-        return s.c.ecdh(kp.priv, s.gx_ as Bytes);
-      }).then(function (gxy) {
-        keys2e(s, gxy);
-        return rStatic ? s.c.ecdh(own.priv, s.gx_ as Bytes) : null;
-      }).then(function (grx) {
-        keys3e2m(s, grx);
-        var mac = macFor(s, s.prk3_ as Bytes, 2, s.cR_, own.idCred, own.cred, eadB, !rStatic);
-        return authenticate(s, own, !rStatic, mac, eadB);
-      }).then(function (sm) {
-        var pt = concat([encodeIdBytes(s.cR_ as Bytes), compactIdCred(own.idCred), bstr(sm), eadB]);
-        trace("PLAINTEXT_2", pt);
-        var ks = edhocKdf(s.c, s.prk2e_ as Bytes, 0, s.th_ as Bytes, pt.length);
-        trace("KEYSTREAM_2", ks);
-        var m2 = bstr(concat([s.gy_ as Bytes, xorInto(pt, ks)]));
-        nextTh(s, pt, own.cred, "TH_3");
-        s.st_ = WAIT_M3;
-        return m2;
-      });
-    });
-  }
-
+  message2(ead?: EadItem[]): Promise<Bytes>;
   /** Decrypts message_3 and returns ID_CRED_I and EAD_3 for the application to resolve. */
-  parseMessage3(m3: Bytes): Promise<PeerHello> {
-    var s = this.s;
-    return run(s, WAIT_M3, function () {
-      var ct = singleBstr(m3);
-      var kv = aeadKeys(s, s.prk3_ as Bytes, 3);
-      var pt = s.c.aeadOpen(kv[0], kv[1], encStructure0(EMPTY, s.th_ as Bytes), ct);
-      wipe(kv[0]);
-      if (!pt) throw perr("EDHOC_DECRYPT_FAILED", "message_3 did not decrypt");
-      trace("PLAINTEXT_3", pt);
-      var hello = readHello(s, reader(pt), pt, s.cI_ as Bytes);
-      s.st_ = PROC_M3;
-      return hello;
-    });
-  }
-
+  parseMessage3(m3: Bytes): Promise<PeerHello>;
   /** Verifies message_3 against the credential the application resolved for ID_CRED_I; PRK_out is then available. */
-  verifyMessage3(peer: PeerCredential): Promise<void> {
-    var s = this.s;
-    return run(s, PROC_M3, function () {
-      checkPeerCred(peer);
-      var iStatic = (s.method_ & 2) === 2;
-      var giy: Promise<Bytes | null> = iStatic ? s.c.ecdh(s.eph_ as PrivateKeyRef, peer.pub) : Promise.resolve(null);
-      return giy.then(function (g) {
-        keys4e3m(s, g);
-        var mac = macFor(s, s.prk4_ as Bytes, 6, null, s.peerIdCred_ as Bytes, peer.cred, s.ead_ as Bytes, !iStatic);
-        return checkPeer(s, peer, !iStatic, mac);
-      }).then(function () {
-        nextTh(s, s.pt_ as Bytes, peer.cred, "TH_4");
-        finish(s);
-      });
-    });
-  }
-
+  verifyMessage3(peer: PeerCredential): Promise<void>;
   /** Creates the optional message_4. */
-  message4(ead?: EadItem[]): Promise<Bytes> {
-    var s = this.s;
-    if (s.st_ === DONE && !s.prk4_) return Promise.reject(perr("EDHOC_WRONG_STATE", "message_4 was already sent"));
-    return run(s, DONE, function () {
-      var ct = msg4Crypt(s, encodeEad(ead), true);
-      wipe(s.prk4_);
-      s.prk4_ = null;
-      s.st_ = DONE;
-      return bstr(ct);
-    });
-  }
+  message4(ead?: EadItem[]): Promise<Bytes>;
 }
+
+export class EdhocResponder extends EdhocBase {}
+
+// The role's method names for the shared steps (an object literal only while loading).
+Object.assign(EdhocInitiator.prototype, { i: true, message1: first, parseMessage2: hello, verifyMessage2: verify, message3: send, processMessage4: fourth });
+Object.assign(EdhocResponder.prototype, { i: false, processMessage1: first, parseMessage3: hello, verifyMessage3: verify, message2: send, message4: fourth });
 
 /**
  * The EDHOC error message to send for a failure: ERR_CODE 2 with SUITES_R for a refused
@@ -617,11 +575,8 @@ export class EdhocResponder extends EdhocBase {
  * stable code as the text (never secrets or internal details).
  */
 export function edhocErrorMessage(e: unknown): Bytes {
-  var pe = e as PairkitError;
-  if (isPairkitError(e) && pe.code === "EDHOC_WRONG_SUITE" && Array.isArray(pe.detail)) {
-    var sr = pe.detail as number[];
-    return errorMessage(ERR_WRONG_SUITE, sr.length === 1 ? sr[0] : sr);
-  }
-  if (isPairkitError(e) && pe.code === "EDHOC_UNKNOWN_CRED") return errorMessage(ERR_UNKNOWN_CRED, true);
-  return errorMessage(ERR_UNSPECIFIED, isPairkitError(e) ? pe.code : "EDHOC_INTERNAL");
+  var code = isPairkitError(e) ? e.code : "EDHOC_INTERNAL";
+  var d = isPairkitError(e) ? (e.detail as number[]) : null;
+  return encodeSeq(code === "EDHOC_WRONG_SUITE" && Array.isArray(d) ? [ERR_WRONG_SUITE, d.length === 1 ? d[0] : d]
+    : code === "EDHOC_UNKNOWN_CRED" ? [ERR_UNKNOWN_CRED, true] : [ERR_UNSPECIFIED, code]);
 }

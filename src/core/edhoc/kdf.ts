@@ -2,29 +2,30 @@
  * EDHOC key derivation (RFC 9528 section 4): EDHOC_KDF, EDHOC_Exporter and
  * EDHOC_KeyUpdate, for SHA-256 suites (hash length 32).
  */
-import { concat, type Bytes } from "../bytes";
+import { concat, EMPTY, wipe, type Bytes } from "../bytes";
 import { encHead } from "../cbor";
 import { perr } from "../errors";
+import { HASH_LEN, LABEL_OSCORE_SALT, LABEL_OSCORE_SECRET } from "./consts";
 import type { SymmetricCrypto } from "../../crypto/provider";
 
-export var HASH_LEN = 32;
-
-/** Exporter labels of RFC 9528 section 4.2.1 and Appendix A (OSCORE). */
-export var LABEL_OSCORE_SECRET = 0;
-export var LABEL_OSCORE_SALT = 1;
+export { HASH_LEN, LABEL_OSCORE_SALT, LABEL_OSCORE_SECRET };
 
 /**
  * EDHOC_KDF(PRK, label, context, length) = HKDF-Expand(PRK, info, length) with
- * info = (label: uint, context: bstr, length: uint) as a CBOR sequence.
+ * info = (label: uint, context: bstr, length: uint) as a CBOR sequence. The context may
+ * be given in parts (concatenated into info directly, without an intermediate copy).
  */
-export function edhocKdf(c: SymmetricCrypto, prk: Bytes, label: number, context: Bytes, length: number): Bytes {
+export function edhocKdf(c: SymmetricCrypto, prk: Bytes, label: number, context: Bytes | Bytes[], length: number): Bytes {
   if (label < 0 || label !== Math.floor(label)) throw perr("EDHOC_INTERNAL", "EDHOC_KDF label must be an unsigned integer");
-  return c.hkdfExpand(prk, concat([encHead(0, label), encHead(2, context.length), context, encHead(0, length)]), length);
+  var parts = context instanceof Uint8Array ? [context] : context;
+  var n = 0;
+  for (var i = 0; i < parts.length; i++) n += parts[i].length;
+  return c.hkdfExpand(prk, concat([encHead(0, label), encHead(2, n)].concat(parts, encHead(0, length))), length);
 }
 
 /** PRK_exporter = EDHOC_KDF(PRK_out, 10, h'', hash_length). */
 export function prkExporter(c: SymmetricCrypto, prkOut: Bytes): Bytes {
-  return edhocKdf(c, prkOut, 10, new Uint8Array(0), HASH_LEN);
+  return edhocKdf(c, prkOut, 10, EMPTY, HASH_LEN);
 }
 
 /**
@@ -32,7 +33,10 @@ export function prkExporter(c: SymmetricCrypto, prkOut: Bytes): Bytes {
  * Labels 0..23 belong to IANA's registry; applications use the private range 65000..65535.
  */
 export function edhocExporter(c: SymmetricCrypto, prkOut: Bytes, label: number, context: Bytes, length: number): Bytes {
-  return edhocKdf(c, prkExporter(c, prkOut), label, context, length);
+  var prk = prkExporter(c, prkOut);
+  var out = edhocKdf(c, prk, label, context, length);
+  wipe(prk);
+  return out;
 }
 
 /** EDHOC_KeyUpdate(context): PRK_out' = EDHOC_KDF(PRK_out, 11, context, hash_length). */
