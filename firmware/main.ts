@@ -162,7 +162,7 @@ function start(cfg: { name: string; hub: [string, number]; se: [string, number] 
             show(ev, d);
           },
           report: function (ev: string, d?: unknown) {
-            if (ev === "session" || ev === "dial-failed" || ev === "failed") asym.release();
+            if (ev === "session" || ev === "dial-failed" || ev === "failed") asym.release().then(null, function () {});
             log(ev, d);
           },
         };

@@ -60,6 +60,9 @@ describe("board profiles", function () {
   });
 });
 
+/** Boards whose full firmware is still over its byte budget (measured; see the closing note of issue 4). */
+var OVER_BUDGET = ["puckjs", "pixljs", "mdbt42q", "pico", "wifi", "linux"];
+
 describe("real build of the current firmware", function () {
   for (var name of BOARDS) {
     (function (board: string) {
@@ -73,10 +76,10 @@ describe("real build of the current firmware", function () {
         expect(r.code).not.toContain("PK_REQ_");
         expect(r.code).not.toContain("Proxy");
       });
-      // KNOWN FAILING (issue 4 stays open): the full firmware is about three times the
-      // Puck.js budget. `it.fails` keeps the requirement in the suite: the day a bundle fits,
-      // this test fails and must become a plain `it`. Sizes are in dist/report.json.
-      it.fails(board + " fits its byte budget (known over budget: see dist/report.json)", async function () {
+      // Boards in OVER_BUDGET do not fit yet (issue 4 stays open): `it.fails` keeps the
+      // requirement in the suite, and the day such a bundle fits the test fails and the
+      // board must leave the list. Sizes are in dist/report.json.
+      (OVER_BUDGET.indexOf(board) >= 0 ? it.fails : it)(board + " fits its byte budget" + (OVER_BUDGET.indexOf(board) >= 0 ? " (known over budget)" : ""), async function () {
         var r: Build = await buildBoard(board, { write: false });
         expect(r.bytes).toBeLessThanOrEqual(r.board.budgetBytes);
         expect(r.ok).toBe(true);

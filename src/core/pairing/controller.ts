@@ -141,6 +141,10 @@ export class Pairing {
   conns: Conn[];
   /** Addresses that failed recently: no automatic retry for a few seconds. */
   backoff: { [addr: string]: number };
+  /** Trust anchors parsed once at boot. */
+  anchors: Credential[];
+  /** One clock function shared by every channel. */
+  clock: () => number;
 
   constructor(p: Platform, id: Identity, pol: PairingPolicy, atRestKey: Bytes) {
     this.p = p;
@@ -156,6 +160,10 @@ export class Pairing {
     this.nonce = 0;
     this.conns = [];
     this.backoff = {};
+    this.anchors = [];
+    this.clock = function () {
+      return p.now();
+    };
   }
 
   /** Parses our credential, loads bindings and the newest deny list from flash. */
@@ -163,6 +171,8 @@ export class Pairing {
     var self = this;
     var c = this.p.crypto;
     this.me = parseCredential(this.id.cred);
+    this.anchors = [];
+    for (var i = 0; i < this.id.anchors.length; i++) this.anchors.push(parseCredential(this.id.anchors[i]));
     try {
       this.set = loadBindings(c, this.p.flash, this.key);
     } catch (e) {
@@ -171,7 +181,7 @@ export class Pairing {
     }
     var r = loadRecord(this.p.flash, c.sha256, DENY_RECORD);
     if (!r) return Promise.resolve();
-    return verifyDenyList(c, r.data, this.id.anchors).then(function (d) {
+    return verifyDenyList(c, r.data, this.anchors).then(function (d) {
       self.deny = d;
     }, function (e) {
       self.p.report("deny-invalid", { code: e.code });
@@ -314,7 +324,7 @@ export class Pairing {
   start(link: Link, init: boolean, addr: string, bound: Binding | null): void {
     var self = this;
     var k: Conn = {
-      ch: channelOpen(link, function () { return self.p.now(); }), init: init, ph: P_HANDSHAKE, ed: null, rc: null, s: null, peer: null,
+      ch: channelOpen(link, this.clock), init: init, ph: P_HANDSHAKE, ed: null, rc: null, s: null, peer: null,
       bound: bound, repl: null, addr: addr, nI: null, nR: null, cm: null, code: null, local: false, remote: false, secret: null, timer: null,
       q: [], busy: false,
     };
@@ -533,7 +543,7 @@ export class Pairing {
       return Promise.resolve({ cred: b.cred, pub: b.pub });
     }
     return validateChain(this.p.crypto, parts.cred as Bytes, {
-      anchors: this.id.anchors, intermediates: parts.issuer ? [parts.issuer] : [], deny: this.deny,
+      anchors: this.anchors, intermediates: parts.issuer ? [parts.issuer] : [], deny: this.deny,
       policy: { roles: this.pol.roles as ("device" | "app" | "ca")[], models: this.pol.models || undefined },
     }).then(function (v) {
       var peer: PeerInfo = { sub: v.sub, model: v.model, role: v.role, kid: v.kid, pub: v.pub, cred: v.cred };
@@ -720,7 +730,7 @@ export class Pairing {
       if (this.deny) this.ctl(k, M_DENY, this.deny.bytes);
     } else if (t === M_DENY) {
       var bytes = new Uint8Array(body);
-      verifyDenyList(this.p.crypto, bytes, this.id.anchors).then(function (d) {
+      verifyDenyList(this.p.crypto, bytes, this.anchors).then(function (d) {
         var next = acceptDenyList(self.deny, d);
         saveRecord(self.p.flash, self.p.crypto.sha256, DENY_RECORD, bytes);
         self.deny = next;
@@ -734,7 +744,7 @@ export class Pairing {
   /** Installs a deny list handed over by the manufacturer's tools (verified, no rollback). */
   installDenyList(bytes: Bytes): Promise<number> {
     var self = this;
-    return verifyDenyList(this.p.crypto, bytes, this.id.anchors).then(function (d) {
+    return verifyDenyList(this.p.crypto, bytes, this.anchors).then(function (d) {
       var next = acceptDenyList(self.deny, d);
       saveRecord(self.p.flash, self.p.crypto.sha256, DENY_RECORD, bytes);
       self.deny = next;
