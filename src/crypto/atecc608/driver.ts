@@ -116,6 +116,8 @@ export interface SeDriver {
    * sets it; otherwise the provider queues one ahead of the first Sign.
    */
   sd?: boolean;
+  /** The injected delay (SeDriverOptions.delay), if any: callers that must wait a tick use it too. */
+  readonly y?: ((fn: () => void, ms: number) => void) | undefined;
 }
 
 /** The driver's fields (short names: every property is an interpreter variable). */
