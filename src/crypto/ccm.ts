@@ -3,12 +3,24 @@
  * function. Shared by every provider: @noble/ciphers has no CCM, and Espruino's native
  * `ccmEncrypt` takes no associated data and is missing on most boards.
  *
- * A block cipher may offer two native fast paths, used when present:
- *   cbcMac(key, data)   last block of AES-CBC with a zero IV over data (a multiple of 16 bytes)
- *   ctr(key, iv, data)  data XOR the AES-CTR key stream starting at counter block iv
- *                       (128-bit big-endian increment)
- * On Espruino both are single native calls, which keeps per-byte loops out of the
- * interpreter; the generic path below needs only encryptBlock.
+ * A block cipher provides, besides one-block encryption:
+ *   cbcMac(key, data)   last block of AES-CBC with a zero IV over data (a multiple of 16
+ *                       bytes, 4-byte aligned)
+ *   ctr(key, iv, data)  data (a multiple of 16 bytes, 4-byte aligned) XOR the AES-CTR key
+ *                       stream starting at counter block iv (128-bit big-endian increment;
+ *                       iv is not modified). It may work in place on data (ccm passes
+ *                       its own scratch); inPlace says it does.
+ * On Espruino both are a few native calls, which keeps per-byte loops out of the
+ * interpreter; src/crypto/device/aes.ts builds them from any one-block encryption
+ * (blockModes) for boards without native AES, so this file has no per-block loops.
+ *
+ * One buffer holds everything: [B_0 | encoded AAD, zero-padded | payload, zero-padded |
+ * 16 spare]. The 16 bytes just before the payload are the last block of the CBC-MAC
+ * header; once the MAC is done (seal) or before the header is written (open) they hold the
+ * tag, so that ONE CTR pass from A_0 over [tag | payload] applies S_0 to the tag and
+ * S_1.. to the payload. Seal: MAC, CTR, then the tag is copied behind the ciphertext and
+ * the result is a view of the buffer. Open: CTR, the tag is saved into the spare block,
+ * the header is written, MAC, and the tags are compared as 32-bit words.
  *
  * Written in the Espruino subset.
  */
@@ -18,106 +30,87 @@ import { perr } from "../core/errors";
 export interface BlockCipher {
   /** AES-128 encryption of one 16-byte block. */
   encryptBlock(key: Bytes, block: Bytes): Bytes;
-  cbcMac?: (key: Bytes, data: Bytes) => Bytes;
-  ctr?: (key: Bytes, iv: Bytes, data: Bytes) => Bytes;
+  cbcMac(key: Bytes, data: Bytes): Bytes;
+  ctr(key: Bytes, iv: Bytes, data: Bytes): Bytes;
+  /**
+   * True when ctr XORs data in place (and returns it): ccm then copies nothing back. (In
+   * Espruino 2v29 an identity test of typed arrays compares contents, and copying a view
+   * onto itself is slow: 0.7 million instructions for 272 bytes.)
+   */
+  inPlace?: boolean;
 }
 
 /**
  * Seals (open = false: data is the plaintext, returns ciphertext || tag) or opens
  * (open = true: data is ciphertext || tag, returns the plaintext or null when the tag is
- * wrong). The nonce length n gives L = 15 - n; tagLen is M.
+ * wrong). The nonce length n gives L = 15 - n; tagLen is M. Results are views of a
+ * scratch buffer that also holds public header bytes.
  */
 export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data: Bytes, tagLen: number, open: boolean): Bytes | null {
-  var n = nonce.length;
-  var L = 15 - n;
+  // Few locals: each costs a variable while the native calls below run (the peak).
+  var L = 15 - nonce.length, i, t;
   if (key.length !== 16) throw perr("CRYPTO_BAD_KEY", "AES-128 key must be 16 bytes");
-  if (n < 7 || n > 13) throw perr("CRYPTO_BAD_NONCE", "CCM nonce must be 7 to 13 bytes");
-  if (tagLen < 4 || tagLen > 16 || (tagLen & 1)) throw perr("CRYPTO_BAD_TAG", "CCM tag length must be even, 4 to 16");
+  if (L < 2 || L > 8) throw perr("CRYPTO_BAD_NONCE", "CCM nonce must be 7 to 13 bytes");
+  if (tagLen < 4 || tagLen > 16 || tagLen & 1) throw perr("CRYPTO_BAD_TAG", "CCM tag length must be even, 4 to 16");
   var mlen = data.length - (open ? tagLen : 0);
   if (mlen < 0) return null;
+  // Lengths are below 2^32 (typed arrays on every target).
   if (L < 4 && mlen >= 1 << (8 * L)) throw perr("CRYPTO_TOO_LONG", "CCM message too long for the nonce size");
-  var i, j;
+  var ahdr = aad.length ? (aad.length < 0xff00 ? 2 : 6) : 0;
+  // p: payload offset (B_0 and the padded AAD); e: end of the MAC input, start of the spare block.
+  var p = (aad.length + ahdr + 31) & ~15, e = p + ((mlen + 15) & ~15);
+  var b = new Uint8Array(e + 16);
+  var s = b.subarray(p - 16, e);
+  // Counter block A_0; the CTR pass counts up from it.
+  var a0 = new Uint8Array(16);
+  a0[0] = L - 1;
+  a0.set(nonce, 1);
 
-  // Counter block A_0; A_1 follows by incrementing the last L bytes.
-  var ctr = new Uint8Array(16);
-  ctr[0] = L - 1;
-  ctr.set(nonce, 1);
-
-  var out = new Uint8Array(mlen);
-  var pt: Bytes;
-  // Encrypt or decrypt the payload with counters starting at 1.
-  ctr[15] = 1;
-  if (mlen > 0) {
-    var src = data.subarray(0, mlen);
-    if (bc.ctr) out.set(bc.ctr(key, ctr, src));
-    else {
-      var cb = new Uint8Array(ctr);
-      for (i = 0; i < mlen; i += 16) {
-        var ks = bc.encryptBlock(key, cb);
-        var e = i + 16 < mlen ? i + 16 : mlen;
-        for (j = i; j < e; j++) out[j] = src[j] ^ ks[j - i];
-        for (j = 15; j > 15 - L; j--) {
-          cb[j] = (cb[j] + 1) & 255;
-          if (cb[j] !== 0) break;
-        }
-      }
-    }
-  }
-  pt = open ? out : data;
-  ctr[15] = 0;
-
-  // CBC-MAC input: B_0 || encoded AAD (padded) || payload (padded).
-  var alen = aad.length;
-  var ahdr = alen === 0 ? 0 : alen < 0xff00 ? 2 : 6;
-  var apad = alen + ahdr === 0 ? 0 : ((alen + ahdr + 15) >> 4) << 4;
-  var mpad = ((mlen + 15) >> 4) << 4;
-  var mac = new Uint8Array(16 + apad + mpad);
-  mac[0] = (alen > 0 ? 64 : 0) | (((tagLen - 2) >> 1) << 3) | (L - 1);
-  mac.set(nonce, 1);
-  var ml = mlen;
-  for (i = 15; i > 15 - L; i--) {
-    mac[i] = ml & 255;
-    ml = Math.floor(ml / 256);
-  }
-  if (alen > 0) {
-    if (ahdr === 2) {
-      mac[16] = alen >> 8;
-      mac[17] = alen & 255;
-    } else {
-      mac[16] = 0xff;
-      mac[17] = 0xfe;
-      mac[18] = (alen >>> 24) & 255;
-      mac[19] = (alen >> 16) & 255;
-      mac[20] = (alen >> 8) & 255;
-      mac[21] = alen & 255;
-    }
-    mac.set(aad, 16 + ahdr);
-  }
-  mac.set(pt, 16 + apad);
-  var t: Bytes;
-  if (bc.cbcMac) t = bc.cbcMac(key, mac);
-  else {
-    t = new Uint8Array(16);
-    for (i = 0; i < mac.length; i += 16) {
-      for (j = 0; j < 16; j++) t[j] ^= mac[i + j];
-      t = bc.encryptBlock(key, t);
-    }
-  }
-  var s0 = bc.encryptBlock(key, ctr);
-  var tag = new Uint8Array(tagLen);
-  for (i = 0; i < tagLen; i++) tag[i] = t[i] ^ s0[i];
-
+  b.set(data, p);
   if (open) {
-    var d = 0;
-    for (i = 0; i < tagLen; i++) d |= tag[i] ^ data[mlen + i];
-    if (d !== 0) {
-      out.fill(0);
+    // The received tag goes into the slot.
+    b.set(b.subarray(p + mlen, p + mlen + tagLen), p - 16);
+    // s ^= the key stream from A_0.
+    t = bc.ctr(key, a0, s);
+    if (!bc.inPlace) s.set(t);
+    // Keep the received tag (XOR S_0) in the spare block, then clear what the header does
+    // not overwrite: the AAD's padding and the payload's. (In Espruino 2v29 fill() costs
+    // about 1.2 thousand instructions per element of the whole array, whatever the range:
+    // fill views of the ranges.)
+    b.set(b.subarray(p - 16, p), e);
+    b.subarray(16 + ahdr + aad.length, p).fill(0);
+    b.subarray(p + mlen, e).fill(0);
+  }
+
+  // B_0: flags, nonce, message length (all L bytes); then the AAD length encoding and the AAD.
+  b[0] = (aad.length ? 64 : 0) | ((tagLen - 2) << 2) | (L - 1);
+  b.set(nonce, 1);
+  for (i = 15, t = mlen; i > 15 - L; i--, t >>>= 8) b[i] = t & 255;
+  for (i = 15 + ahdr, t = aad.length; i > 15; i--, t >>>= 8) b[i] = t & 255;
+  if (ahdr === 6) {
+    b[16] = 0xff;
+    b[17] = 0xfe;
+  }
+  b.set(aad, 16 + ahdr);
+
+  // T, the CBC-MAC, is copied into b at once (not kept in a variable, which would also keep
+  // the native result it may be a view of).
+  if (open) {
+    // Compare T with the saved tag on tagLen bytes: T goes to b[0, 16) (free now), its
+    // bytes past tagLen are made equal to the saved ones, then four word XORs.
+    b.set(bc.cbcMac(key, b.subarray(0, e)), 0);
+    b.set(b.subarray(e + tagLen), tagLen);
+    t = new Int32Array(b.buffer);
+    i = e >> 2;
+    if ((t[0] ^ t[i]) | (t[1] ^ t[i + 1]) | (t[2] ^ t[i + 2]) | (t[3] ^ t[i + 3])) {
+      b.fill(0);
       return null;
     }
-    return out;
+    return b.subarray(p, p + mlen);
   }
-  var res = new Uint8Array(mlen + tagLen);
-  res.set(out, 0);
-  res.set(tag, mlen);
-  return res;
+  b.set(bc.cbcMac(key, b.subarray(0, e)), p - 16);
+  t = bc.ctr(key, a0, s);
+  if (!bc.inPlace) s.set(t);
+  b.set(b.subarray(p - 16, p - 16 + tagLen), p + mlen);
+  return b.subarray(p, p + mlen + tagLen);
 }

@@ -14,10 +14,11 @@ import type { PairkitError } from "../../src/core/errors";
 import { ccm } from "../../src/crypto/ccm";
 import type { BlockCipher } from "../../src/crypto/ccm";
 import { createNobleProvider, nobleAes } from "../../src/crypto/noble";
+import { blockModes } from "../../src/crypto/device/aes";
 
 var provider = createNobleProvider();
-/** The same AES without the fast paths: ccm() falls back to its per-block loops. */
-var blockOnly: BlockCipher = { encryptBlock: nobleAes.encryptBlock };
+/** The same AES one block at a time: CBC-MAC and CTR from the device's generic block modes. */
+var blockOnly: BlockCipher = blockModes(nobleAes.encryptBlock);
 
 function nodeSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, tagLen: number): Uint8Array {
   var c = createCipheriv("aes-128-ccm", key, nonce, { authTagLength: tagLen });

@@ -1,6 +1,6 @@
 /**
- * HMAC_DRBG (src/crypto/device/drbg.ts) against NIST CAVP known answers, and its reseed
- * and error behaviour.
+ * HMAC_DRBG (src/crypto/device/symmetric.ts) in the device provider against NIST CAVP known
+ * answers and a reference written from SP 800-90A, and its reseed and error behaviour.
  *
  * Vectors: NIST CAVP "DRBG Test Vectors" (drbgtestvectors.zip, SP 800-90A),
  * drbgvectors_no_reseed/HMAC_DRBG.rsp, section [SHA-256] [PredictionResistance = False]
@@ -13,12 +13,46 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/core/bytes";
 import type { PairkitError } from "../../src/core/errors";
-import { createDrbg } from "../../src/crypto/device/drbg";
-import { createHmacKdf } from "../../src/crypto/device/hmac";
-import { sha256 as jsSha256, sha256Mid, sha256Resume } from "../../src/crypto/device/sha256";
+import { createDeviceSymmetric, createNativeSymmetric } from "../../src/crypto/device/symmetric";
+import type { EspruinoCrypto } from "../../src/crypto/device/symmetric";
+import { hostConvolve } from "../../src/crypto/device/common";
+
+// Espruino's E.convolve, which the device code calls, in JavaScript.
+hostConvolve();
+import { createFakeEspruinoCrypto } from "../helpers/fake-espruino-crypto";
 
 function nodeHmac(key: Uint8Array, data: Uint8Array): Uint8Array {
   return new Uint8Array(createHmac("sha256", key).update(data).digest());
+}
+
+function cat(...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** SP 800-90A HMAC_DRBG written directly from the standard, over node's HMAC: the reference. */
+function refDrbg(seedMaterial: Uint8Array) {
+  var K: Uint8Array = new Uint8Array(32);
+  var V: Uint8Array = new Uint8Array(32).fill(1);
+  function update(d: Uint8Array): void {
+    K = nodeHmac(K, cat(V, new Uint8Array([0]), d));
+    V = nodeHmac(K, V);
+    if (!d.length) return;
+    K = nodeHmac(K, cat(V, new Uint8Array([1]), d));
+    V = nodeHmac(K, V);
+  }
+  update(seedMaterial);
+  return {
+    reseed: (e: Uint8Array) => update(e),
+    generate(n: number): Uint8Array {
+      var out: Uint8Array[] = [];
+      for (var o = 0; o < n; o += 32) {
+        V = nodeHmac(K, V);
+        out.push(V);
+      }
+      update(new Uint8Array(0));
+      return cat(...out).subarray(0, n);
+    },
+  };
 }
 
 function code(f: () => unknown): string | undefined {
@@ -29,6 +63,11 @@ function code(f: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+var natives: [string, () => EspruinoCrypto | null][] = [
+  ["native SHA-256", () => createFakeEspruinoCrypto() as unknown as EspruinoCrypto],
+  ["JavaScript SHA-256", () => null],
+];
 
 var CAVP = [
   {
@@ -47,63 +86,59 @@ var CAVP = [
   },
 ];
 
-describe("HMAC_DRBG (SHA-256)", () => {
-  for (const [label, hmac] of [
-    ["node HMAC", nodeHmac],
-    ["device HMAC over the JavaScript SHA-256", createHmacKdf(jsSha256, 1, { mid: sha256Mid, resume: sha256Resume }).hmac],
-  ] as const) {
-    it("matches the NIST CAVP no-reseed vectors with " + label, () => {
+describe("HMAC_DRBG (SHA-256) in the device provider", () => {
+  for (const [label, native] of natives) {
+    it("matches the NIST CAVP no-reseed vectors over the " + label, () => {
+      var p = createDeviceSymmetric(native(), new Uint8Array(32));
       for (var v of CAVP) {
-        var d = createDrbg(hmac, fromHex(v.entropy), fromHex(v.nonce), v.pers ? fromHex(v.pers) : undefined);
-        var first = d.generate(128);
+        // Instantiate with seed material entropy || nonce || personalization.
+        p.reseed(fromHex(v.entropy), cat(fromHex(v.nonce), fromHex(v.pers)));
+        var first = p.randomBytes(128);
         expect(toHex(first)).not.toBe(v.returned);
-        expect(toHex(d.generate(128))).toBe(v.returned);
+        expect(toHex(p.randomBytes(128))).toBe(v.returned);
       }
+    });
+
+    it("agrees with a reference HMAC_DRBG for any request size, across reseeds, over the " + label, () => {
+      var seed = new Uint8Array(48).map((_, i) => (i * 29 + 1) & 255);
+      var p = createDeviceSymmetric(native(), seed);
+      var ref = refDrbg(cat(seed, new Uint8Array(Buffer.from("pairkit device DRBG"))));
+      for (var n of [0, 1, 7, 31, 32, 33, 64, 100]) expect(toHex(p.randomBytes(n)), "n " + n).toBe(toHex(ref.generate(n)));
+      var e = new Uint8Array(40).fill(3);
+      p.reseed(e);
+      ref.reseed(e);
+      expect(toHex(p.randomBytes(45))).toBe(toHex(ref.generate(45)));
     });
   }
 
-  it("is deterministic for any request size", () => {
-    var v = CAVP[0];
-    var a = createDrbg(nodeHmac, fromHex(v.entropy), fromHex(v.nonce));
-    var b = createDrbg(nodeHmac, fromHex(v.entropy), fromHex(v.nonce));
-    expect(toHex(a.generate(33))).toBe(toHex(b.generate(33)));
-    expect(a.generate(0).length).toBe(0);
-    b.generate(0);
-    expect(toHex(a.generate(7))).toBe(toHex(b.generate(7)));
+  it("is deterministic for a given seed and changes with it", () => {
+    var seed = new Uint8Array(32).fill(7);
+    var a = toHex(createNativeSymmetric(createFakeEspruinoCrypto() as unknown as EspruinoCrypto, seed).randomBytes(33));
+    expect(toHex(createNativeSymmetric(createFakeEspruinoCrypto() as unknown as EspruinoCrypto, seed).randomBytes(33))).toBe(a);
+    expect(toHex(createNativeSymmetric(createFakeEspruinoCrypto() as unknown as EspruinoCrypto, new Uint8Array(32).fill(8)).randomBytes(33))).not.toBe(a);
   });
 
-  it("asks for reseeding after the interval and continues after reseed()", () => {
-    var d = createDrbg(nodeHmac, new Uint8Array(32).fill(1), new Uint8Array(16), undefined, 3);
-    d.generate(16);
-    d.generate(16);
-    d.generate(16);
-    expect(code(() => d.generate(16))).toBe("CRYPTO_DRBG_RESEED");
-    d.reseed(new Uint8Array(32).fill(2));
-    expect(d.generate(16).length).toBe(16);
+  it("asks for reseeding after the interval and continues after a reseed", () => {
+    var p = createNativeSymmetric(createFakeEspruinoCrypto() as unknown as EspruinoCrypto, new Uint8Array(32).fill(1), 3);
+    p.randomBytes(16);
+    p.randomBytes(16);
+    p.randomBytes(16);
+    expect(code(() => p.randomBytes(16))).toBe("CRYPTO_DRBG_RESEED");
+    p.reseed(new Uint8Array(32).fill(2));
+    expect(p.randomBytes(16).length).toBe(16);
   });
 
-  it("changes its output with additional input and after reseeding", () => {
-    var e = new Uint8Array(32).fill(7);
-    var n = new Uint8Array(16).fill(9);
-    var a = createDrbg(nodeHmac, e, n);
-    var b = createDrbg(nodeHmac, e, n);
-    expect(toHex(a.generate(32, new Uint8Array([1])))).not.toBe(toHex(b.generate(32)));
-    var c = createDrbg(nodeHmac, e, n);
-    var d = createDrbg(nodeHmac, e, n);
-    c.reseed(new Uint8Array(32).fill(3));
-    expect(toHex(c.generate(32))).not.toBe(toHex(d.generate(32)));
-  });
-
-  it("rejects short entropy, bad lengths and use after destroy with typed errors", () => {
-    expect(code(() => createDrbg(nodeHmac, new Uint8Array(31), new Uint8Array(16)))).toBe("CRYPTO_BAD_LENGTH");
-    expect(code(() => createDrbg(nodeHmac, [1, 2] as unknown as Uint8Array, new Uint8Array(16)))).toBe("CRYPTO_BAD_INPUT");
-    var d = createDrbg(nodeHmac, new Uint8Array(32), new Uint8Array(16));
-    expect(code(() => d.generate(-1))).toBe("CRYPTO_BAD_LENGTH");
-    expect(code(() => d.generate(65537))).toBe("CRYPTO_BAD_LENGTH");
-    expect(code(() => d.generate(2.5))).toBe("CRYPTO_BAD_LENGTH");
-    expect(code(() => d.reseed(new Uint8Array(8)))).toBe("CRYPTO_BAD_LENGTH");
-    d.destroy();
-    expect(code(() => d.generate(1))).toBe("CRYPTO_DRBG_DEAD");
-    expect(code(() => d.reseed(new Uint8Array(32)))).toBe("CRYPTO_DRBG_DEAD");
+  it("rejects short entropy and bad lengths with typed errors", () => {
+    var f = createFakeEspruinoCrypto() as unknown as EspruinoCrypto;
+    expect(code(() => createNativeSymmetric(f, new Uint8Array(31)))).toBe("CRYPTO_BAD_LENGTH");
+    expect(code(() => createNativeSymmetric(f, [1, 2] as unknown as Uint8Array))).toBe("CRYPTO_BAD_INPUT");
+    var p = createNativeSymmetric(f, new Uint8Array(32));
+    expect(code(() => p.randomBytes(-1))).toBe("CRYPTO_BAD_LENGTH");
+    expect(code(() => p.randomBytes(65537))).toBe("CRYPTO_BAD_LENGTH");
+    expect(code(() => p.randomBytes(2.5))).toBe("CRYPTO_BAD_LENGTH");
+    expect(code(() => p.randomBytes("4" as unknown as number))).toBe("CRYPTO_BAD_LENGTH");
+    expect(code(() => p.reseed(new Uint8Array(8)))).toBe("CRYPTO_BAD_LENGTH");
+    expect(code(() => p.reseed(new Uint8Array(4097)))).toBe("CRYPTO_BAD_LENGTH");
+    expect(p.randomBytes(65536).length).toBe(65536);
   });
 });

@@ -1,26 +1,36 @@
 /**
- * Device HMAC-SHA-256 and HKDF (src/crypto/device/hmac.ts) over the native SHA-256 (the
- * Espruino fake) and over the JavaScript fallback, against node:crypto and RFC 4231 /
- * RFC 5869 vectors, with the pad cache exercised by alternating and mutated keys.
+ * Device HMAC-SHA-256 and HKDF (src/crypto/device/symmetric.ts) through the device provider,
+ * over the native SHA-256 (the Espruino fake) and over the JavaScript fallback (whose
+ * pad-block midstate cache is exercised too), against node:crypto and RFC 4231 / RFC 5869
+ * vectors, with the pad cache exercised by alternating and mutated keys.
  */
 import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/core/bytes";
 import type { PairkitError } from "../../src/core/errors";
-import { createHmacKdf } from "../../src/crypto/device/hmac";
-import { sha256 as jsSha256, sha256Mid, sha256Resume } from "../../src/crypto/device/sha256";
+import { createDeviceSymmetric, createNativeSymmetric } from "../../src/crypto/device/symmetric";
+import type { EspruinoCrypto } from "../../src/crypto/device/symmetric";
+import { hostConvolve } from "../../src/crypto/device/common";
+
+// Espruino's E.convolve, which the device code calls, in JavaScript.
+hostConvolve();
 import { createFakeEspruinoCrypto } from "../helpers/fake-espruino-crypto";
 
-var fake = createFakeEspruinoCrypto();
-var nativeSha = function (d: Uint8Array): Uint8Array {
-  return new Uint8Array(fake.SHA256!(d) as ArrayBuffer);
-};
+interface Kdf {
+  hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
+  hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  forget(): void;
+}
 
-var midstate = { mid: sha256Mid, resume: sha256Resume };
-var variants: [string, (size?: number) => ReturnType<typeof createHmacKdf>][] = [
-  ["native SHA-256", (size) => createHmacKdf(nativeSha, size)],
-  ["JavaScript SHA-256 with cached midstates", (size) => createHmacKdf(jsSha256, size, midstate)],
-  ["JavaScript SHA-256 without midstates", (size) => createHmacKdf(jsSha256, size)],
+/** The provider's methods as bare functions, the way the firmware hands them out. */
+function kdf(p: ReturnType<typeof createNativeSymmetric>): Kdf {
+  return { hmac: p.hmacSha256, hkdfExtract: p.hkdfExtract, hkdfExpand: p.hkdfExpand, forget: p.forget };
+}
+
+var variants: [string, () => Kdf][] = [
+  ["native SHA-256", () => kdf(createNativeSymmetric(createFakeEspruinoCrypto() as unknown as EspruinoCrypto, rnd(32)))],
+  ["JavaScript SHA-256 (pad-block midstates)", () => kdf(createDeviceSymmetric(createFakeEspruinoCrypto({ sha256: false }) as unknown as EspruinoCrypto, rnd(32)))],
 ];
 
 function rnd(n: number): Uint8Array {
@@ -153,15 +163,20 @@ for (const [label, make] of variants) {
       }
     });
 
-    it("gives the same results with a one-entry cache (the DRBG's) when keys alternate", () => {
-      var k = make(1);
-      var a = rnd(32);
-      var b = rnd(32);
-      var d = rnd(20);
-      for (var i = 0; i < 4; i++) {
-        expect(toHex(k.hmac(a, d))).toBe(nodeHmac(a, d));
-        expect(toHex(k.hmac(b, d))).toBe(nodeHmac(b, d));
+    it("serves keys from its two-entry cache, evicts the oldest, and starts over after forget()", () => {
+      var f = createFakeEspruinoCrypto();
+      var p = createDeviceSymmetric(f as unknown as EspruinoCrypto, rnd(32));
+      var a = rnd(32), b = rnd(32), c = rnd(32), d = rnd(20);
+      // Hits, misses and evictions in every order: the results never depend on the cache.
+      for (var round = 0; round < 3; round++) {
+        for (var key of [a, b, a, c, b, c, a]) {
+          expect(toHex(p.hkdfExpand(key, d, 40))).toBe(nodeExpand(key, d, 40));
+          expect(toHex(p.hmacSha256(key, d))).toBe(nodeHmac(key, d));
+        }
+        p.forget();
       }
+      var k = make();
+      expect(toHex(k.hkdfExpand(a, d, 32))).toBe(nodeExpand(a, d, 32));
     });
 
     it("never serves stale pads: a key mutated in place, a copy, forget()", () => {
@@ -169,13 +184,18 @@ for (const [label, make] of variants) {
       var key = rnd(32);
       var data = rnd(10);
       var first = toHex(k.hmac(key, data));
+      var firstX = toHex(k.hkdfExpand(key, data, 32));
       expect(toHex(k.hmac(key.slice(), data))).toBe(first);
+      expect(toHex(k.hkdfExpand(key.slice(), data, 32))).toBe(firstX);
       key[31] ^= 0x80;
       expect(toHex(k.hmac(key, data))).toBe(nodeHmac(key, data));
+      expect(toHex(k.hkdfExpand(key, data, 32))).toBe(nodeExpand(key, data, 32));
       key[31] ^= 0x80;
       expect(toHex(k.hmac(key, data))).toBe(first);
+      expect(toHex(k.hkdfExpand(key, data, 32))).toBe(firstX);
       k.forget();
       expect(toHex(k.hmac(key, data))).toBe(first);
+      expect(toHex(k.hkdfExpand(key, data, 32))).toBe(firstX);
       // HMAC keys shorter than a block are zero-padded: "k" and "k\0" are the same key.
       expect(toHex(k.hmac(ascii("k"), data))).toBe(toHex(k.hmac(new Uint8Array([0x6b, 0]), data)));
       // Same length, same sum of squares, different bytes: still different keys.
@@ -187,6 +207,12 @@ for (const [label, make] of variants) {
       q2[1] = 3;
       expect(toHex(k.hmac(p, data))).toBe(nodeHmac(p, data));
       expect(toHex(k.hmac(q2, data))).toBe(nodeHmac(q2, data));
+      expect(toHex(k.hkdfExpand(p, data, 32))).toBe(nodeExpand(p, data, 32));
+      expect(toHex(k.hkdfExpand(q2, data, 32))).toBe(nodeExpand(q2, data, 32));
+      // A 64-byte key and its own hash are different keys; a 65-byte key is hashed first.
+      var long = rnd(65);
+      expect(toHex(k.hkdfExpand(long, data, 32))).toBe(nodeExpand(long, data, 32));
+      expect(toHex(k.hkdfExpand(long.subarray(0, 64), data, 32))).toBe(nodeExpand(long.subarray(0, 64), data, 32));
     });
 
     it("does not modify its inputs and accepts subarray views", () => {
@@ -215,16 +241,28 @@ for (const [label, make] of variants) {
 }
 
 describe("device HMAC cost shape", () => {
-  it("uses exactly two native hashes per HMAC once the pads are cached", () => {
+  it("uses exactly two native hashes per HMAC and per HKDF-Expand block", () => {
     var f = createFakeEspruinoCrypto();
-    var k = createHmacKdf(function (d) {
-      return new Uint8Array(f.SHA256!(d) as ArrayBuffer);
-    });
+    var p = createNativeSymmetric(f as unknown as EspruinoCrypto, rnd(32));
     var key = rnd(32);
-    k.hmac(key, rnd(5));
     var before = f.calls.SHA256;
-    k.hmac(key, rnd(5));
-    k.hkdfExpand(key, rnd(5), 32);
-    expect(f.calls.SHA256 - before).toBe(4);
+    p.hmacSha256(key, rnd(5));
+    p.hkdfExpand(key, rnd(5), 32);
+    p.hkdfExpand(key, rnd(5), 32);
+    expect(f.calls.SHA256 - before).toBe(6);
+    before = f.calls.SHA256;
+    p.hkdfExpand(key, rnd(5), 70);
+    expect(f.calls.SHA256 - before).toBe(6);
+  });
+
+  it("with the JavaScript SHA-256, HMACs interleaved with random bytes (whose pad blocks share its cache) stay right", () => {
+    var p = createDeviceSymmetric(null, rnd(32));
+    var key = rnd(32);
+    var d = rnd(20);
+    for (var i = 0; i < 3; i++) {
+      expect(toHex(p.hkdfExpand(key, d, 32))).toBe(nodeExpand(key, d, 32));
+      p.randomBytes(8);
+      expect(toHex(p.hmacSha256(key, d))).toBe(nodeHmac(key, d));
+    }
   });
 });

@@ -11,7 +11,11 @@ import { p256 } from "@noble/curves/nist.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { toHex } from "../../src/core/bytes";
 import type { PairkitError } from "../../src/core/errors";
+import { hostConvolve, jsConvolve } from "../../src/crypto/device/common";
 import { p256DecompressY } from "../../src/crypto/device/p256";
+
+// Espruino's E.convolve, which the device code calls, in JavaScript.
+var hostE = hostConvolve();
 
 var P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
 var Bc = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
@@ -55,7 +59,7 @@ function check(x: Uint8Array): void {
 
 describe("p256DecompressY", () => {
   afterEach(() => {
-    delete (globalThis as { E?: unknown }).E;
+    hostE.convolve = jsConvolve;
   });
 
   it("recovers y (either root) for random public keys, as @noble/curves does", () => {
@@ -96,7 +100,7 @@ describe("p256DecompressY", () => {
     expect(toHex(pub)).toBe(before);
   });
 
-  it("uses E.convolve when the interpreter provides it", () => {
+  it("does all its multiplications with E.convolve", () => {
     var calls = 0;
     var real = function (a: ArrayLike<number>, b: ArrayLike<number>, o: number): number {
       // Espruino's semantics: sum_i a[i] * b[(i + o) mod b.length].
@@ -107,7 +111,7 @@ describe("p256DecompressY", () => {
       for (var i = 0; i < a.length; i++) s += a[i] * b[(i + o) % l];
       return s;
     };
-    (globalThis as { E?: unknown }).E = { convolve: real };
+    hostE.convolve = real;
     check(p256.getPublicKey(p256.utils.randomSecretKey(), true).slice(1));
     // 263 field operations, each 31 + 16 + 14 convolutions.
     expect(calls).toBe(263 * 61);
@@ -164,7 +168,9 @@ describe("p256 core(): every generated statement re-derived", () => {
   var zs: bigint[] = [];
   var rows: number[][] = [];
   it("folds the columns exactly as X^m mod p(X), plus a multiple of p and 2^52", () => {
-    var st = Array.from(body.matchAll(/g\[(\d+)\] = c\(k(\d), f, (\d+)\) \+ f\[(\d+)\] \+ (\d+);/g));
+    var zc: Record<string, string> = {};
+    for (var z of body.matchAll(/(z\d) = (\d+)/g)) zc[z[1]] = z[2];
+    var st = Array.from(body.matchAll(/g\[(\d+)\] = c\(k(\d), f, (\d+)\) \+ f\[(\d+)\] \+ (z\d);/g));
     expect(st.length).toBe(16);
     for (var s of st) {
       var j = Number(s[1]);
@@ -177,14 +183,14 @@ describe("p256 core(): every generated statement re-derived", () => {
       for (var mm = 0; mm < 31; mm++) expect(row[mm], "row " + j + " column " + mm).toBe(xmod(mm)[j]);
       expect(Number(s[3]) + k.length).toBeLessThanOrEqual(40);
       rows[j] = row.slice(0, 31);
-      zs[j] = BigInt(s[5]) - 2n ** 52n;
+      zs[j] = BigInt(zc[s[5]]) - 2n ** 52n;
     }
     expect(weighted(zs) % P).toBe(0n);
   });
 
   var offs: bigint[] = [];
   it("collapses the 16-bit pieces into limbs with the X^16 and X^17 pieces folded back", () => {
-    var def = /var d16 = w\[(\d+)\] \+ w\[(\d+)\], d17 = w\[(\d+)\];/.exec(body) as RegExpExecArray;
+    var def = /var d16 = w\[(\d+)\] \+ w\[(\d+)\], d17 = w\[(\d+)\], o = (\d+);/.exec(body) as RegExpExecArray;
     var sym: Record<string, Map<number, number>> = {
       d16: new Map([[Number(def[1]), 1], [Number(def[2]), 1]]),
       d17: new Map([[Number(def[3]), 1]]),
@@ -199,11 +205,12 @@ describe("p256 core(): every generated statement re-derived", () => {
         terms.set(i, (terms.get(i) || 0) + c);
       };
       var constant = 0n;
-      for (var t of s[3].matchAll(/([+-]?)\s*(c\(q, w, (\d+)\)|w\[(\d+)\]|d16|d17|\d+)/g)) {
+      for (var t of s[3].matchAll(/([+-]?)\s*(c\(q, w, (\d+)\)|w\[(\d+)\]|d16|d17|\bo\b|\d+)/g)) {
         var sign = t[1] === "-" ? -1 : 1;
         if (t[3] !== undefined) pattern.forEach((p, i) => p && add(Number(t[3]) + i, sign * p));
         else if (t[4] !== undefined) add(Number(t[4]), sign);
         else if (t[2] === "d16" || t[2] === "d17") sym[t[2]].forEach((c, i) => add(i, sign * c));
+        else if (t[2] === "o") constant += BigInt(sign) * BigInt(def[4]);
         else constant += BigInt(sign) * BigInt(t[2]);
       }
       limbs[k] = terms;
@@ -259,5 +266,12 @@ describe("p256 core(): every generated statement re-derived", () => {
     expect(16n * B * B < 2n ** 41n).toBe(true);
     // Int32Array limbs and the c = x^3 - 3x + b step (x^3 limbs <= B, plus b and an offset below 2^19).
     expect(B + 65535n + 2n ** 19n < 2n ** 31n).toBe(true);
+  });
+
+  it("adds a multiple of p to x^3 - 3x + b (the offset written in p256DecompressY)", () => {
+    var line = /a\[i\] \+= BL\[i\] \+ 262140 \+ \(i === 6 \|\| i === 12 \? 4 : i === 14 \? -4 : 0\) - 3 \* sx\[15 - i\];/;
+    expect(line.test(src)).toBe(true);
+    var oc = Array.from({ length: 16 }, (_, i) => 262140n + (i === 6 || i === 12 ? 4n : i === 14 ? -4n : 0n));
+    expect(weighted(oc) % P).toBe(0n);
   });
 });

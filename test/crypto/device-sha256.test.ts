@@ -1,12 +1,16 @@
 /**
  * The interpreted SHA-256 fallback (src/crypto/device/sha256.ts) against node:crypto,
- * including every padding boundary, and its midstate API used by HMAC.
+ * including every padding boundary, and its cache of HMAC pad-block midstates.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../src/core/bytes";
 import type { PairkitError } from "../../src/core/errors";
-import { sha256, sha256Mid, sha256Resume } from "../../src/crypto/device/sha256";
+import { hostConvolve } from "../../src/crypto/device/common";
+
+// Espruino's E.convolve, which the device code calls, in JavaScript.
+hostConvolve();
+import { sha256, sha256Forget } from "../../src/crypto/device/sha256";
 
 function nodeSha(...parts: Uint8Array[]): string {
   var h = createHash("sha256");
@@ -65,22 +69,43 @@ describe("device SHA-256 fallback", () => {
     expect(toHex(d)).toBe(toHex(copy));
   });
 
-  it("resumes from a one-block midstate (what HMAC caches)", () => {
-    for (var n of [0, 1, 32, 55, 56, 64, 100, 200]) {
-      var block = rnd(64);
-      var data = rnd(n);
-      var mid = sha256Mid(block);
-      var midCopy = mid.slice();
-      expect(toHex(sha256Resume(mid, data)), "length " + n).toBe(nodeSha(block, data));
-      // The midstate is reusable: resume does not modify it.
-      expect(Array.from(mid)).toEqual(Array.from(midCopy));
-      expect(toHex(sha256Resume(mid, data))).toBe(nodeSha(block, data));
+  it("caches the state after HMAC pad blocks and resumes from it correctly", () => {
+    sha256Forget();
+    var blocks: Uint8Array[] = [];
+    for (var i = 0; i < 6; i++) {
+      var blk = new Uint8Array(64).fill(i & 1 ? 0x5c : 0x36);
+      blk.set(rnd(32));
+      blocks.push(blk);
     }
+    // Same length, same sum of squares, different bytes: different blocks.
+    var p = new Uint8Array(64).fill(0x36);
+    var q = new Uint8Array(64).fill(0x36);
+    p[0] = 3;
+    p[1] = 4;
+    q[0] = 4;
+    q[1] = 3;
+    blocks.push(p, q);
+    for (var round = 0; round < 3; round++) {
+      for (var b of blocks) {
+        for (var n of [0, 1, 32, 55, 56, 64, 100, 200]) {
+          var data = rnd(n);
+          expect(toHex(sha256(new Uint8Array(Buffer.concat([b, data])))), "length " + n).toBe(nodeSha(b, data));
+        }
+      }
+    }
+    // A cached block mutated in place is a different block.
+    var m = new Uint8Array(Buffer.concat([blocks[7], rnd(10)]));
+    var want = nodeSha(m);
+    expect(toHex(sha256(m))).toBe(want);
+    m[5] ^= 1;
+    expect(toHex(sha256(m))).toBe(nodeSha(m));
+    m[5] ^= 1;
+    expect(toHex(sha256(m))).toBe(want);
+    sha256Forget();
+    expect(toHex(sha256(m))).toBe(want);
   });
 
   it("rejects wrong input types and sizes with typed errors", () => {
     expect(code(() => sha256([1, 2, 3] as unknown as Uint8Array))).toBe("CRYPTO_BAD_INPUT");
-    expect(code(() => sha256Mid(new Uint8Array(63)))).toBe("CRYPTO_BAD_INPUT");
-    expect(code(() => sha256Resume(new Int32Array(7), new Uint8Array(1)))).toBe("CRYPTO_BAD_INPUT");
   });
 });

@@ -5,13 +5,32 @@
  * source and its Linux interpreter.
  */
 import { createCipheriv, createHash, createHmac, randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fromHex, toHex } from "../../src/core/bytes";
 import type { PairkitError } from "../../src/core/errors";
 import { build } from "esbuild";
-import { createDeviceSymmetric, createNativeSymmetric, espruinoBlockCipher } from "../../src/crypto/device/symmetric";
-import type { EspruinoCrypto } from "../../src/crypto/device/symmetric";
+import type { BlockCipher } from "../../src/crypto/ccm";
+import { createDeviceSymmetric, createNativeSymmetric } from "../../src/crypto/device/symmetric";
+import type { DeviceSymmetric, EspruinoCrypto } from "../../src/crypto/device/symmetric";
+import { hostConvolve } from "../../src/crypto/device/common";
+
+// Espruino's E.convolve, which the device code calls, in JavaScript.
+hostConvolve();
 import { createFakeEspruinoCrypto } from "../helpers/fake-espruino-crypto";
+
+// ccm() as it is, recording the block cipher the provider passes (its native CBC-MAC and
+// CTR are tested directly below).
+var seen = vi.hoisted(() => ({ bc: null as BlockCipher | null }));
+vi.mock("../../src/crypto/ccm", async (importOriginal) => {
+  var m = await importOriginal<typeof import("../../src/crypto/ccm")>();
+  return {
+    ...m,
+    ccm: function (bc: BlockCipher, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, data: Uint8Array, tagLen: number, open: boolean) {
+      seen.bc = bc;
+      return m.ccm(bc, key, nonce, aad, data, tagLen, open);
+    },
+  };
+});
 
 function rnd(n: number): Uint8Array {
   return new Uint8Array(randomBytes(n));
@@ -111,11 +130,15 @@ var configs: [string, () => EspruinoCrypto | null][] = [
 
 for (const [label, make] of configs) {
   describe("device SymmetricCrypto: " + label, () => {
-    var s = createDeviceSymmetric(make(), rnd(48));
+    // One provider per device: each test configures it afresh.
+    var s: DeviceSymmetric;
+    beforeEach(() => {
+      s = createDeviceSymmetric(make(), rnd(48));
+    });
 
-    it("AES-CCM-16-64-128 matches node:crypto (payload and AAD lengths incl. 0 and block edges)", () => {
-      for (var n of [0, 1, 15, 16, 17, 31, 32, 33, 64, 100]) {
-        for (var al of [0, 1, 13, 14, 40]) {
+    it("AES-CCM-16-64-128 matches node:crypto (payload and AAD lengths incl. 0, block and chunk edges)", () => {
+      for (var n of [0, 1, 15, 16, 17, 31, 32, 33, 64, 100, 127, 128, 129, 239, 240, 241, 250, 400, 496, 497]) {
+        for (var al of [0, 1, 13, 14, 40, 95, 96, 97, 300]) {
           var key = rnd(16);
           var nonce = rnd(13);
           var aad = rnd(al);
@@ -130,6 +153,13 @@ for (const [label, make] of configs) {
           expect(s.aeadOpen(key, nonce, aad, got)).toBeNull();
         }
       }
+    });
+
+    it("AES-CCM matches node:crypto on a payload of more than 255 blocks (the counter carries)", () => {
+      var key = rnd(16), nonce = rnd(13), aad = rnd(3), pt = rnd(5000);
+      var sealed = s.aeadSeal(key, nonce, aad, pt);
+      expect(toHex(sealed)).toBe(nodeSeal(key, nonce, aad, pt));
+      expect(toHex(s.aeadOpen(key, nonce, aad, sealed) as Uint8Array)).toBe(toHex(pt));
     });
 
     it("AES-CCM rejects a wrong AAD or nonce, and a ciphertext shorter than the tag", () => {
@@ -181,30 +211,104 @@ for (const [label, make] of configs) {
   });
 }
 
+/** The provider's AES for ccm() over the native module (the fake). */
+function nativeCipher(): BlockCipher {
+  createNativeSymmetric(createFakeEspruinoCrypto() as unknown as EspruinoCrypto, rnd(32)).aeadSeal(rnd(16), rnd(13), rnd(0), rnd(1));
+  return seen.bc as BlockCipher;
+}
+
 describe("device SymmetricCrypto wiring", () => {
-  it("uses native ECB and CBC for CCM, never the native CTR", () => {
+  it("uses native ECB and CBC for CCM (one call each for short messages), never the native CTR", () => {
     var f = createFakeEspruinoCrypto();
     var s = createDeviceSymmetric(f as unknown as EspruinoCrypto, rnd(32));
     s.aeadSeal(rnd(16), rnd(13), rnd(5), rnd(64));
-    expect(f.calls["AES.encrypt.ECB"]).toBe(2); // counter blocks, then S_0
+    expect(f.calls["AES.encrypt.ECB"]).toBe(1); // counter blocks A_0..A_4
     expect(f.calls["AES.encrypt.CBC"]).toBe(1); // CBC-MAC
     expect(f.calls["AES.encrypt.CTR"]).toBeUndefined();
-    expect(s.native).toEqual({ sha256: true, aes: true });
-    expect(s.name).toBe("espruino");
-    expect(createDeviceSymmetric(null, rnd(32)).name).toBe("espruino+js-sha256+js-aes");
+    // Longer messages go in chunks of at most 256 bytes per native call.
+    s.aeadSeal(rnd(16), rnd(13), rnd(5), rnd(250));
+    expect(f.calls["AES.encrypt.ECB"]).toBe(3);
+    expect(f.calls["AES.encrypt.CBC"]).toBe(3);
   });
 
-  it("its CTR keystream carries across a 32-bit counter wrap like a 128-bit counter", () => {
-    var bc = espruinoBlockCipher(createFakeEspruinoCrypto().AES as unknown as NonNullable<EspruinoCrypto["AES"]>);
+  it("falls back to the interpreted SHA-256 or AES only for what the native module lacks", () => {
+    var noAes = createFakeEspruinoCrypto({ aes: false });
+    var s = createDeviceSymmetric(noAes as unknown as EspruinoCrypto, rnd(32));
+    var sha = noAes.calls.SHA256;
+    s.aeadSeal(rnd(16), rnd(13), rnd(5), rnd(40));
+    s.hmacSha256(rnd(32), rnd(5));
+    expect(noAes.calls.SHA256 - sha).toBe(2);
+    var noSha = createFakeEspruinoCrypto({ sha256: false });
+    s = createDeviceSymmetric(noSha as unknown as EspruinoCrypto, rnd(32));
+    s.hmacSha256(rnd(32), rnd(5));
+    s.aeadSeal(rnd(16), rnd(13), rnd(5), rnd(40));
+    expect(noSha.calls["AES.encrypt.ECB"]).toBe(1);
+    expect(noSha.calls.SHA256).toBeUndefined();
+  });
+
+  it("makes independent providers", () => {
+    var f = createFakeEspruinoCrypto();
+    var a = createDeviceSymmetric(null, rnd(32));
+    var b = createNativeSymmetric(f as unknown as EspruinoCrypto, rnd(32));
+    expect(b).not.toBe(a);
+    var before = f.calls.SHA256;
+    a.sha256(rnd(3)); // a has no native module
+    expect(f.calls.SHA256).toBe(before);
+    b.sha256(rnd(3));
+    expect(f.calls.SHA256).toBe(before + 1);
+    var seed = rnd(32);
+    var c = createNativeSymmetric(f as unknown as EspruinoCrypto, seed), d = createNativeSymmetric(f as unknown as EspruinoCrypto, seed);
+    expect(toHex(c.randomBytes(40))).toBe(toHex(d.randomBytes(40)));
+    c.randomBytes(1);
+    expect(toHex(c.randomBytes(40))).not.toBe(toHex(d.randomBytes(40)));
+  });
+
+  it("its methods work as bare functions (the firmware copies them out)", () => {
+    var p = createNativeSymmetric(createFakeEspruinoCrypto() as unknown as EspruinoCrypto, rnd(32));
+    var seal = p.aeadSeal, open = p.aeadOpen, sha = p.sha256, mac = p.hmacSha256, ext = p.hkdfExtract, exp = p.hkdfExpand, rand = p.randomBytes, eq = p.ctEqual;
+    var key = rnd(16), nonce = rnd(13), aad = rnd(7), pt = rnd(50), k = rnd(32);
+    var ct = seal(key, nonce, aad, pt);
+    expect(toHex(ct)).toBe(nodeSeal(key, nonce, aad, pt));
+    expect(toHex(open(key, nonce, aad, ct) as Uint8Array)).toBe(toHex(pt));
+    expect(toHex(sha(pt))).toBe(createHash("sha256").update(pt).digest("hex"));
+    expect(toHex(mac(k, pt))).toBe(createHmac("sha256", k).update(pt).digest("hex"));
+    expect(toHex(ext(k, pt))).toBe(createHmac("sha256", k).update(pt).digest("hex"));
+    expect(exp(k, pt, 20).length).toBe(20);
+    expect(rand(5).length).toBe(5);
+    expect(eq(pt, pt.slice())).toBe(true);
+  });
+
+  it("its CTR keystream carries across a 32-bit counter wrap like a 128-bit counter, in place", () => {
+    var bc = nativeCipher();
     var key = rnd(16);
     for (var iv of ["000000000000000000000000fffffffe", "00000000000000ffffffffffffffffff", "ffffffffffffffffffffffffffffffff", "0102030405060708090a0b0c0d0e0f10"]) {
-      var data = rnd(70);
-      var c = createCipheriv("aes-128-ctr", key, fromHex(iv));
-      var want = Buffer.concat([c.update(data), c.final()]).toString("hex");
-      var ivb = fromHex(iv);
-      expect(toHex(bc.ctr!(key, ivb, data)), iv).toBe(want);
-      expect(toHex(ivb)).toBe(iv); // ccm's counter block is not advanced in place
+      for (var len of [16, 80, 128, 144, 400]) {
+        var data = rnd(len);
+        var c = createCipheriv("aes-128-ctr", key, fromHex(iv));
+        var want = Buffer.concat([c.update(data), c.final()]).toString("hex");
+        var ivb = fromHex(iv);
+        var r = bc.ctr!(key, ivb, data);
+        expect(toHex(r), iv + " " + len).toBe(want);
+        expect(r).toBe(data); // XORed in place
+        expect(toHex(ivb)).toBe(iv); // ccm's counter block is not advanced in place
+      }
     }
+  });
+
+  it("its CBC-MAC chains chunks and its encryptBlock is AES", () => {
+    var bc = nativeCipher();
+    var key = rnd(16);
+    for (var len of [16, 128, 144, 256, 400]) {
+      var data = rnd(len);
+      var c = createCipheriv("aes-128-cbc", key, new Uint8Array(16));
+      c.setAutoPadding(false);
+      var full = Buffer.concat([c.update(data), c.final()]);
+      expect(toHex(bc.cbcMac!(key, data)), "len " + len).toBe(full.subarray(len - 16).toString("hex"));
+    }
+    var blk = rnd(16);
+    var e = createCipheriv("aes-128-ecb", key, null);
+    e.setAutoPadding(false);
+    expect(toHex(bc.encryptBlock(key, blk))).toBe(Buffer.concat([e.update(blk), e.final()]).toString("hex"));
   });
 
   it("turns a failing native call into a typed error instead of using undefined", () => {

@@ -16,9 +16,13 @@
  *
  * Words are big-endian columns; blocks are loaded and stored with native typed-array
  * reverse() calls instead of 16 interpreted byte statements. Assumes a little-endian host.
+ *
+ * blockModes() builds ccm.ts's CBC-MAC and CTR from any one-block encryption (this one,
+ * or @noble's in tests), XORing 32-bit words.
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
+import type { BlockCipher } from "../ccm";
 
 var S: Uint8Array | null = null;
 var T: Int32Array;
@@ -146,4 +150,37 @@ export function aesForget(): void {
     KEY.fill(0);
   }
   haveKey = false;
+}
+
+/** CBC-MAC (last block of CBC with a zero IV) over data (whole blocks, 4-byte aligned) with this.encryptBlock. */
+function cbcMac(this: BlockCipher, key: Bytes, data: Bytes): Bytes {
+  var t = new Uint8Array(16), tw = new Int32Array(t.buffer), dw = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
+  for (var i = 0; i < dw.length; i += 4) {
+    tw[0] ^= dw[i];
+    tw[1] ^= dw[i + 1];
+    tw[2] ^= dw[i + 2];
+    tw[3] ^= dw[i + 3];
+    t.set(this.encryptBlock(key, t));
+  }
+  return t;
+}
+
+/** data (whole blocks, 4-byte aligned) XOR the CTR key stream from counter block iv, in place, with this.encryptBlock. */
+function ctr(this: BlockCipher, key: Bytes, iv: Bytes, data: Bytes): Bytes {
+  var c = new Uint8Array(iv), t = new Uint8Array(16), tw = new Int32Array(t.buffer), dw = new Int32Array(data.buffer, data.byteOffset, data.length >> 2), k;
+  for (var i = 0; i < dw.length; i += 4) {
+    t.set(this.encryptBlock(key, c));
+    dw[i] ^= tw[0];
+    dw[i + 1] ^= tw[1];
+    dw[i + 2] ^= tw[2];
+    dw[i + 3] ^= tw[3];
+    // 128-bit big-endian increment.
+    for (k = 15; k >= 0 && !(++c[k] & 255); k--);
+  }
+  return data;
+}
+
+/** A BlockCipher for ccm() from a one-block AES encryption. */
+export function blockModes(encryptBlock: (key: Bytes, block: Bytes) => Bytes): BlockCipher {
+  return { encryptBlock: encryptBlock, cbcMac: cbcMac, ctr: ctr, inPlace: true };
 }

@@ -29,78 +29,33 @@
  * Limbs stay below 2^18.4 (fixed point of the bounds above, re-derived by the tests), so
  * columns stay below 2^40.8 and outputs below 2^48. The chain for (p+1)/4 =
  * 2^254 - 2^222 + 2^190 + 2^94 is 253 squarings and 7 multiplications; with x^2, x^3 and
- * the check square, one decompression is 263 field multiplications (plus three cheap
- * canonical reductions).
+ * the check square, one decompression is 263 field multiplications (plus four cheap
+ * canonical reductions, one of them the x < p check).
  *
  * Measured on the Linux build: about 781 million x86 instructions (0.07 s there; about 12 s
  * at the profile's nRF52 rate, so decompression dominates a handshake's interpreter time).
  * Alternatives measured and rejected: the same limbs with products as interpreted
  * statements (1734 M), the fold and collapse as interpreted sums (842 M), the fold as
- * full-width Int8 rows (815 M), the column loop not unrolled (924 M, 440 bytes smaller),
- * state in module variables (776 M alone, 827 M behind 300 other globals; this version:
- * 781 M and 786 M), nested functions reading the caller's variables directly (859 M).
+ * full-width Int8 rows (815 M), the column loop not unrolled (924 M, 440 bytes smaller;
+ * unrolled by 4: 863 M, 340 bytes smaller), state in module variables (776 M alone, 827 M
+ * behind 300 other globals; this version: 781 M and 786 M), nested functions reading the
+ * caller's variables directly (859 M). Bytes saved without cost: the fold's constants as
+ * locals z0..z2 (16-digit literals otherwise), the collapse's 131070 as o, the chain as a
+ * loop, carries with >> and &.
  *
- * Without E.convolve (Node, or boards built with SAVE_ON_FLASH) a JavaScript convolve with
- * the same semantics is used, so the same code is tested on the host.
+ * E.convolve is required (every board in boards/ has it; SAVE_ON_FLASH builds do not). On
+ * hosts, tests install ./common's jsConvolve as E.convolve, so the same code is tested there.
  *
- * All working arrays (about 1 KB) are allocated per call and freed on return:
- * decompression runs once per handshake and should not stay resident. The unrolled
+ * All working arrays (about 1 KB) and the constants are allocated per call and freed on
+ * return: decompression runs once per handshake and should not stay resident. The unrolled
  * statements in core() were generated from p(X) and are checked statement by statement
  * by the tests.
  */
 import type { Bytes } from "../../core/bytes";
-import { perr } from "../../core/errors";
+import { fail } from "./common";
 
-declare var E: { convolve?: (a: ArrayLike<number>, b: ArrayLike<number>, offset: number) => number } | undefined;
-
-/** E.convolve's semantics (Espruino src/jswrap_espruino.c) for hosts and boards without it. */
-function jsConvolve(a: ArrayLike<number>, b: ArrayLike<number>, o: number): number {
-  var l = b.length, s = 0;
-  o %= l;
-  if (o < 0) o += l;
-  for (var i = 0; i < a.length; i++) {
-    s += a[i] * b[o];
-    if (++o === l) o = 0;
-  }
-  return s;
-}
-
-/** p in 16-bit limbs, least significant first. */
-var PL = [65535, 65535, 65535, 65535, 65535, 65535, 0, 0, 0, 0, 0, 0, 1, 0, 65535, 65535];
-/** The curve's b in 16-bit limbs. */
-var BL = [24651, 10194, 15422, 15310, 45302, 52307, 1712, 25885, 34492, 30360, 48469, 46059, 37863, 43578, 13784, 23238];
-/** A multiple of p in balanced digits near 2^18: keeps x^3 - 3x + b positive limb by limb. */
-var OC = [262140, 262140, 262140, 262140, 262140, 262140, 262144, 262140, 262140, 262140, 262140, 262140, 262144, 262140, 262136, 262140];
-
-/** The canonical 16-bit limbs (value mod p) of non-negative limbs below 2^31. */
-function canon(x: Int32Array): Int32Array {
-  var o = new Int32Array(x);
-  var i, t, c = 0;
-  for (;;) {
-    for (i = 0; i < 16; i++) {
-      t = o[i] + c;
-      c = Math.floor(t / 65536);
-      o[i] = t - c * 65536;
-    }
-    if (c === 0) break;
-    // c * 2^256 = c * (2^224 - 2^192 - 2^96 + 1) mod p
-    o[0] += c;
-    o[6] -= c;
-    o[12] -= c;
-    o[14] += c;
-    c = 0;
-  }
-  // 0 <= value < 2^256 < 2p: subtract p once if value >= p.
-  for (i = 15; i >= 0 && o[i] === PL[i]; i--);
-  if (i < 0 || o[i] > PL[i]) {
-    for (i = 0; i < 16; i++) {
-      t = o[i] - PL[i] + c;
-      c = t < 0 ? -1 : 0;
-      o[i] = t - c * 65536;
-    }
-  }
-  return o;
-}
+/** Espruino's native dot product (see ./common). */
+declare var E: { convolve(a: ArrayLike<number>, b: ArrayLike<number>, offset: number): number };
 
 /**
  * A y (32 bytes, big-endian) with y^2 = x^3 - 3x + b mod p for the 32-byte big-endian x,
@@ -108,26 +63,56 @@ function canon(x: Int32Array): Int32Array {
  * two roots is returned is unspecified.
  */
 export function p256DecompressY(x: Bytes): Bytes | null {
-  if (!(x instanceof Uint8Array) || x.length !== 32) throw perr("CRYPTO_BAD_POINT", "P-256 x-coordinate must be 32 bytes");
+  if (!(x instanceof Uint8Array) || x.length !== 32) throw fail("BAD_POINT"); // P-256 x-coordinate must be 32 bytes
   var i;
-  // x < p, compared on 16-bit limbs from the top (x is public: early exit is fine).
-  for (i = 15; i >= 0 && x[31 - 2 * i] + 256 * x[30 - 2 * i] === PL[i]; i--);
-  if (i < 0 || x[31 - 2 * i] + 256 * x[30 - 2 * i] > PL[i]) return null;
-  // Working state lives in this call's scope, not in module variables: a bundle's
-  // module-level names are Espruino globals, found by a linear scan of the root scope, and
-  // in a firmware-sized bundle that scan made this function about 7 % slower. core() copies what
-  // it uses into its own locals once per multiplication. Everything is freed on return.
+  // Constants and working state live in this call's scope, not in module variables: they
+  // are not resident between handshakes (about 60 variables), and a bundle's module-level
+  // names are Espruino globals, found by a linear scan of the root scope: in a
+  // firmware-sized bundle that scan made this function about 7 % slower. core() copies
+  // what it uses into its own locals once per multiplication. Everything is freed on return.
+  /** p in 16-bit limbs, least significant first. */
+  var m = 65535, PL = [m, m, m, m, m, m, 0, 0, 0, 0, 0, 0, 1, 0, m, m];
+  /** The curve's b in 16-bit limbs. */
+  var BL = [24651, 10194, 15422, 15310, 45302, 52307, 1712, 25885, 34492, 30360, 48469, 46059, 37863, 43578, 13784, 23238];
+  /** The canonical 16-bit limbs (value mod p) of non-negative limbs below 2^30. */
+  function canon(x: Int32Array): Int32Array {
+    var o = new Int32Array(x);
+    var i, t, c = 0;
+    for (;;) {
+      // Carries with 32-bit arithmetic: t >> 16 is floor(t / 2^16), also for negative t.
+      for (i = 0; i < 16; i++) {
+        t = o[i] + c;
+        c = t >> 16;
+        o[i] = t & 65535;
+      }
+      if (c === 0) break;
+      // c * 2^256 = c * (2^224 - 2^192 - 2^96 + 1) mod p
+      o[0] += c;
+      o[6] -= c;
+      o[12] -= c;
+      o[14] += c;
+      c = 0;
+    }
+    // 0 <= value < 2^256 < 2p: value - p, unless that borrows (value < p).
+    var d = new Int32Array(16);
+    for (i = 0; i < 16; i++) {
+      t = o[i] - PL[i] + c;
+      c = t >> 16;
+      d[i] = t & 65535;
+    }
+    return c ? o : d;
+  }
   var A = new Int32Array(16), R = new Int32Array(46), F = new Float64Array(40), G = new Float64Array(16), V = new Uint16Array(G.buffer);
   var K0 = new Int8Array([1, 0, 1, 0, 0, 0, -1, 0, -1, 0, -1, 0, -1]);
   var K1 = new Int8Array([-1, 0, -1, 0, 0, 0, 2, 0, 2, 0, 1, 0, 0, 0, -1]);
   var K2 = new Int8Array([-1, 0, -1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 0, 2]);
   var K3 = new Int8Array([1, 0, 0, 0, -1, 0, -1, 0, -1, 0, -1, 0, 0, 0, 3]);
   var Q = new Int8Array([1, 0, 0, 1, 0, 0, 1]);
-  var C = typeof E !== "undefined" && E && typeof E.convolve === "function" ? E.convolve : jsConvolve;
+  var C = E.convolve;
   var a = A, r = R;
   /** One field multiplication: A times the operand stored reversed in R[15..30]; the result goes to A and R. */
   function core(): void {
-    var a = A, r = R, f = F, g = G, w = V, c = C, k0 = K0, k1 = K1, k2 = K2, k3 = K3, q = Q;
+    var a = A, r = R, f = F, g = G, w = V, c = C, k0 = K0, k1 = K1, k2 = K2, k3 = K3, q = Q, z0 = 4521191813410816, z1 = 4521191813414912, z2 = 4521191813406720;
     // Product columns f[m] = sum over i of a[i] * b[m - i], one native call each.
     f[0] = c(a, r, 30);
     f[1] = c(a, r, 29);
@@ -161,93 +146,75 @@ export function p256DecompressY(x: Bytes): Bytes | null {
     f[29] = c(a, r, 1);
     f[30] = c(a, r, 0);
     // Fold columns 16..30 into 16 outputs (X^16 = X^14 - X^12 - X^6 + 1), plus a multiple
-    // of p that keeps every output positive, plus 2^52 so its bits can be read as 16-bit pieces.
-    g[0] = c(k0, f, 16) + f[0] + 4521191813410816;
-    g[1] = c(k0, f, 17) + f[1] + 4521191813410816;
-    g[2] = c(k0, f, 18) + f[2] + 4521191813410816;
-    g[3] = c(k0, f, 19) + f[3] + 4521191813410816;
-    g[4] = c(k0, f, 20) + f[4] + 4521191813410816;
-    g[5] = c(k0, f, 21) + f[5] + 4521191813410816;
-    g[6] = c(k1, f, 16) + f[6] + 4521191813414912;
-    g[7] = c(k1, f, 17) + f[7] + 4521191813414912;
-    g[8] = c(k1, f, 18) + f[8] + 4521191813410816;
-    g[9] = c(k1, f, 19) + f[9] + 4521191813410816;
-    g[10] = c(k1, f, 20) + f[10] + 4521191813410816;
-    g[11] = c(k1, f, 21) + f[11] + 4521191813410816;
-    g[12] = c(k2, f, 16) + f[12] + 4521191813414912;
-    g[13] = c(k2, f, 17) + f[13] + 4521191813414912;
-    g[14] = c(k3, f, 16) + f[14] + 4521191813406720;
-    g[15] = c(k3, f, 17) + f[15] + 4521191813406720;
+    // of p that keeps every output positive (balanced digits 2^44 - 2^12, 2^44, 2^44 - 2^13),
+    // plus 2^52 so its bits can be read as 16-bit pieces: z0, z1, z2.
+    g[0] = c(k0, f, 16) + f[0] + z0;
+    g[1] = c(k0, f, 17) + f[1] + z0;
+    g[2] = c(k0, f, 18) + f[2] + z0;
+    g[3] = c(k0, f, 19) + f[3] + z0;
+    g[4] = c(k0, f, 20) + f[4] + z0;
+    g[5] = c(k0, f, 21) + f[5] + z0;
+    g[6] = c(k1, f, 16) + f[6] + z1;
+    g[7] = c(k1, f, 17) + f[7] + z1;
+    g[8] = c(k1, f, 18) + f[8] + z0;
+    g[9] = c(k1, f, 19) + f[9] + z0;
+    g[10] = c(k1, f, 20) + f[10] + z0;
+    g[11] = c(k1, f, 21) + f[11] + z0;
+    g[12] = c(k2, f, 16) + f[12] + z1;
+    g[13] = c(k2, f, 17) + f[13] + z1;
+    g[14] = c(k3, f, 16) + f[14] + z2;
+    g[15] = c(k3, f, 17) + f[15] + z2;
     // Limb k = bits 0-15 of output k + bits 16-31 of output k-1 + bits 32-47 of output k-2.
-    // The two pieces that land at X^16 and X^17 are folded back; offsets (a multiple of p)
-    // keep the limbs that receive a negative fold positive.
-    var d16 = w[61] + w[58], d17 = w[62];
-    a[0] = r[30] = w[0] + d16 + 131070;
-    a[1] = r[29] = w[4] + w[1] + d17 + 131070;
-    a[2] = r[28] = c(q, w, 2) + 131070;
-    a[3] = r[27] = c(q, w, 6) + 131070;
-    a[4] = r[26] = c(q, w, 10) + 131070;
-    a[5] = r[25] = c(q, w, 14) + 131070;
+    // The two pieces that land at X^16 and X^17 are folded back; offsets near o = 2^17 (a
+    // multiple of p) keep the limbs that receive a negative fold positive.
+    var d16 = w[61] + w[58], d17 = w[62], o = 131070;
+    a[0] = r[30] = w[0] + d16 + o;
+    a[1] = r[29] = w[4] + w[1] + d17 + o;
+    a[2] = r[28] = c(q, w, 2) + o;
+    a[3] = r[27] = c(q, w, 6) + o;
+    a[4] = r[26] = c(q, w, 10) + o;
+    a[5] = r[25] = c(q, w, 14) + o;
     a[6] = r[24] = c(q, w, 18) - d16 + 131072;
-    a[7] = r[23] = c(q, w, 22) - d17 + 131070;
-    a[8] = r[22] = c(q, w, 26) + 131070;
-    a[9] = r[21] = c(q, w, 30) + 131070;
-    a[10] = r[20] = c(q, w, 34) + 131070;
-    a[11] = r[19] = c(q, w, 38) + 131070;
+    a[7] = r[23] = c(q, w, 22) - d17 + o;
+    a[8] = r[22] = c(q, w, 26) + o;
+    a[9] = r[21] = c(q, w, 30) + o;
+    a[10] = r[20] = c(q, w, 34) + o;
+    a[11] = r[19] = c(q, w, 38) + o;
     a[12] = r[18] = c(q, w, 42) - d16 + 131072;
-    a[13] = r[17] = c(q, w, 46) - d17 + 131070;
+    a[13] = r[17] = c(q, w, 46) - d17 + o;
     a[14] = r[16] = c(q, w, 50) + d16 + 131068;
-    a[15] = r[15] = c(q, w, 54) + d17 + 131070;
+    a[15] = r[15] = c(q, w, 54) + d17 + o;
   }
-  /** n squarings of the value in A and R. */
-  function sqr(n: number): void {
+  /** n squarings of the value in A and R, then a multiplication by s (a copy of R[15..31) taken earlier) if given. */
+  function sq(n: number, s?: Int32Array): void {
     for (var j = 0; j < n; j++) core();
-  }
-  /** Multiplies the value in A by s (a copy of R[15..31) taken earlier). */
-  function mul(s: Int32Array): void {
-    R.set(s, 15);
-    core();
+    if (s) {
+      R.set(s, 15);
+      core();
+    }
   }
   for (i = 0; i < 16; i++) a[i] = r[30 - i] = x[31 - 2 * i] + 256 * x[30 - 2 * i];
+  // x < p: then x is its own canonical form (x is public: a plain comparison is fine).
+  if (canon(a).join() !== a.join()) return null;
   var sx = r.slice(15, 31);
-  core();
-  mul(sx);
+  sq(1, sx);
   // c = x^3 - 3x + b, made canonical so the chain starts from 16-bit limbs.
-  for (i = 0; i < 16; i++) a[i] += BL[i] + OC[i] - 3 * (x[31 - 2 * i] + 256 * x[30 - 2 * i]);
+  // Plus a multiple of p in balanced digits near 2^18 (262140, 262144 at limbs 6 and 12,
+  // 262136 at limb 14), which keeps it positive limb by limb.
+  for (i = 0; i < 16; i++) a[i] += BL[i] + 262140 + (i === 6 || i === 12 ? 4 : i === 14 ? -4 : 0) - 3 * sx[15 - i];
   var cc = canon(a);
   for (i = 0; i < 16; i++) a[i] = r[30 - i] = cc[i];
-  // y = c^((p+1)/4) by the chain c^(2^k - 1) for k = 2, 4, 8, 16, 32, then
-  // ((c^(2^32-1))^(2^32) * c)^(2^96) * c, then ^(2^94).
+  // y = c^((p+1)/4) by the chain c^(2^2k - 1) = (c^(2^k - 1))^(2^k) * c^(2^k - 1) for
+  // k = 1, 2, 4, 8, 16, then ((c^(2^32-1))^(2^32) * c)^(2^96) * c, then ^(2^94).
   var s1 = r.slice(15, 31);
-  core();
-  mul(s1);
-  var s2 = r.slice(15, 31);
-  sqr(2);
-  mul(s2);
-  var s4 = r.slice(15, 31);
-  sqr(4);
-  mul(s4);
-  var s8 = r.slice(15, 31);
-  sqr(8);
-  mul(s8);
-  var s16 = r.slice(15, 31);
-  sqr(16);
-  mul(s16);
-  sqr(32);
-  mul(s1);
-  sqr(96);
-  mul(s1);
-  sqr(94);
+  for (i = 1; i < 32; i *= 2) sq(i, r.slice(15, 31));
+  sq(32, s1);
+  sq(96, s1);
+  sq(94);
   var y = canon(a);
-  core();
-  var yy = canon(a);
-  var d = 0;
-  for (i = 0; i < 16; i++) d |= yy[i] ^ cc[i];
-  if (d !== 0) return null;
-  var out = new Uint8Array(32);
-  for (i = 0; i < 16; i++) {
-    out[31 - 2 * i] = y[i] & 255;
-    out[30 - 2 * i] = y[i] >> 8;
-  }
-  return out;
+  sq(1);
+  // y^2 = c? (Both are public: a plain comparison is fine.)
+  if (canon(a).join() !== cc.join()) return null;
+  // Big-endian bytes: the limbs as little-endian 16-bit words, least significant first, reversed.
+  return new Uint8Array(new Uint16Array(y).buffer).reverse();
 }

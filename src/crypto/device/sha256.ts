@@ -22,14 +22,16 @@
  * loudly (CRYPTO_SELFTEST) instead of hashing wrongly. Init costs about 20 million
  * instructions, once.
  *
- * Also exports the pieces HMAC needs to cache the state after its key pad block
- * (sha256Mid / sha256Resume): with an interpreted hash that saves two of the four
- * compressions of every HMAC call.
+ * HMAC's pad blocks are recognised and their states cached (see sha256()): with an
+ * interpreted hash that saves two of the four compressions of every HMAC call.
  *
  * Assumes a little-endian host (every Espruino board, x86 and ARM hosts).
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
+
+/** Espruino's native dot product (see ./common). */
+declare var E: { convolve(a: ArrayLike<number>, b: ArrayLike<number>, offset: number): number };
 
 var K: Int32Array | null = null;
 var H0: Int32Array;
@@ -40,6 +42,8 @@ var TAIL: Uint8Array;
 /** Zeros for wiping: typed-array fill() costs about twice a set() in Espruino 2v29. */
 var ZB: Uint8Array;
 var ZW: Int32Array;
+/** Pad-block cache: [block (64 bytes), state after it, sum of squares of block, ...], most recent first. */
+var MID: (Bytes | Int32Array | number)[] = [];
 
 /** Sum of the 64 round constants and 8 initial words, mod 2^32, as a signed 32-bit value. */
 var TABLE_SUM = 46528188;
@@ -135,7 +139,6 @@ function compress(st: Int32Array, src: Bytes, off: number): void {
  * `prefix` bytes (a multiple of 64), and returns the 32-byte digest.
  */
 function finish(st: Int32Array, data: Bytes, prefix: number): Bytes {
-  if (!(data instanceof Uint8Array)) throw perr("CRYPTO_BAD_INPUT", "SHA-256 input must be a Uint8Array");
   var n = data.length;
   var full = n - (n % 64);
   for (var o = 0; o < full; o += 64) compress(st, data, o);
@@ -169,29 +172,45 @@ function finish(st: Int32Array, data: Bytes, prefix: number): Bytes {
   return out;
 }
 
-/** SHA-256 of data. */
+/**
+ * SHA-256 of data. When data starts with a block that looks like an HMAC pad (its last
+ * byte is 0x36 or 0x5c, as for every key up to 63 bytes), the state after that block is
+ * looked up in (and added to) a cache of the four most recent such blocks, so that an HMAC
+ * of a short message costs two compressions instead of four without the HMAC code knowing
+ * about midstates. Lookup compares contents like ./symmetric does for HMAC keys (sums of
+ * products with E.convolve, exact and independent of where blocks differ). The cached
+ * blocks are key material: sha256Forget() wipes them.
+ */
 export function sha256(data: Bytes): Bytes {
   if (!K) init();
+  if (!(data instanceof Uint8Array)) throw perr("CRYPTO_BAD_INPUT", "SHA-256 input must be a Uint8Array");
+  var st: Int32Array | undefined, b, q, i;
+  if (data.length >= 64 && (data[63] === 0x36 || data[63] === 0x5c)) {
+    b = data.subarray(0, 64);
+    q = E.convolve(b, b, 0);
+    for (i = 0; !st && i < MID.length; i += 3) if (q + (MID[i + 2] as number) - 2 * E.convolve(b, MID[i] as Bytes, 0) === 0) st = new Int32Array(MID[i + 1] as Int32Array);
+    if (!st) {
+      st = new Int32Array(H0);
+      compress(st, data, 0);
+      W.set(ZW);
+      BLK.set(ZB.subarray(0, 64));
+      MID.unshift(new Uint8Array(b), new Int32Array(st), q);
+      if (MID.length > 12) {
+        MID.pop();
+        (MID.pop() as Int32Array).fill(0);
+        (MID.pop() as Bytes).fill(0);
+      }
+    }
+    return finish(st, data.subarray(64), 64);
+  }
   return finish(new Int32Array(H0), data, 0);
 }
 
-/**
- * The internal state after hashing exactly one 64-byte block (an HMAC key pad). Keep it
- * secret like the key it came from; pass it to sha256Resume.
- */
-export function sha256Mid(block: Bytes): Int32Array {
-  if (!K) init();
-  if (!(block instanceof Uint8Array) || block.length !== 64) throw perr("CRYPTO_BAD_INPUT", "SHA-256 midstate needs one 64-byte block");
-  var st = new Int32Array(H0);
-  compress(st, block, 0);
-  W.set(ZW);
-  BLK.set(ZB.subarray(0, 64));
-  return st;
-}
-
-/** SHA-256 of (the 64-byte block that produced mid) || data. mid is not modified. */
-export function sha256Resume(mid: Int32Array, data: Bytes): Bytes {
-  if (!K) init();
-  if (!(mid instanceof Int32Array) || mid.length !== 8) throw perr("CRYPTO_BAD_INPUT", "SHA-256 midstate must be 8 words");
-  return finish(new Int32Array(mid), data, 64);
+/** Wipes the cached HMAC pad blocks and their states. */
+export function sha256Forget(): void {
+  for (var i = 0; i < MID.length; i += 3) {
+    (MID[i] as Bytes).fill(0);
+    (MID[i + 1] as Int32Array).fill(0);
+  }
+  MID = [];
 }
