@@ -2,6 +2,7 @@ import { parseArgs } from "../args";
 import { benchEdhoc } from "../bench/edhoc";
 import { benchPki, benchSecureElement } from "../bench/pki";
 import { benchSession } from "../bench/session";
+import { benchEspruino } from "../bench/espruino";
 import type { Command } from "./types";
 
 const USAGE = `pairkit bench [--seconds N]
@@ -23,6 +24,8 @@ export const benchCommand: Command = {
     out.credentials = await benchPki();
     out.secureElement = await benchSecureElement();
     out.session = benchSession(Math.min(seconds, 1));
+    const bin = process.env.ESPRUINO_BIN;
+    out.espruino = bin ? await benchEspruino(bin) : { skipped: "set ESPRUINO_BIN to an Espruino Linux binary to measure the interpreter's cost per handshake and per record" };
     console.log(JSON.stringify(out, null, 2));
     return 0;
   },
