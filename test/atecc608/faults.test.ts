@@ -81,23 +81,29 @@ describe("sleep, idle and the watchdog", () => {
     expect(sim.stats.wakes).toBe(2);
   });
 
-  test("commands chained in .then run in one wake", async () => {
+  test("queued commands share a wake; the chip is idled as soon as the queue drains", async () => {
     const { sim, d } = chip();
-    await seInfo(d, 0, 0).then(() => seInfo(d, 0, 0)).then(() => seRandom(d, 0));
+    await Promise.all([seInfo(d, 0, 0), seInfo(d, 0, 0), seRandom(d, 0)]);
     expect(sim.stats.wakes).toBe(1);
+    // Chained commands: the chip idles in between (the caller may compute for seconds, and
+    // an awake chip's watchdog would wipe TempKey), so each link of the chain wakes it.
+    await seInfo(d, 0, 0).then(() => seInfo(d, 0, 0));
+    expect(sim.stats.wakes).toBe(3);
   });
 
   test("a chip that fell asleep (watchdog) NACKs; the driver re-wakes and the command succeeds", async () => {
-    const { sim, d } = chip();
-    await seInfo(d, 0, 0);
+    const sim = new AteccSimulator();
+    let responses = 0;
+    // The chip falls asleep right after answering the first of two queued commands.
+    const tap = (e: BusEvent) => {
+      if (e.kind === "read" && e.bytes && e.bytes.length > 4 && ++responses === 1) sim.forceSleep();
+    };
+    const d = createSeDriver(simBus(sim, { tap }), { timeScale: 0 });
     const e0 = d.ep;
-    // Keep it awake in the driver's view, then let the chip sleep behind its back.
-    const p = seInfo(d, 0, 0).then(() => {
-      sim.forceSleep();
-      return seRandom(d, 0);
-    });
-    expect((await p).length).toBe(32);
+    const both = await Promise.all([seInfo(d, 0, 0), seRandom(d, 0)]);
+    expect(both[1].length).toBe(32);
     expect(d.ep).toBeGreaterThan(e0);
+    expect(sim.stats.wakes).toBe(2);
   });
 
   test("the watchdog puts an awake chip to sleep ~1.3 s after wake and wipes TempKey", async () => {
@@ -131,11 +137,14 @@ describe("sleep, idle and the watchdog", () => {
       if (e.kind === "read" && !e.bytes) now += 2;
       if (e.kind === "read" && e.bytes && e.bytes[0] === 4) seen.push(e.bytes[1]);
     };
-    const d = createSeDriver(simBus(sim, { tap }), { timeScale: 0 });
-    const r = await seInfo(d, 0, 0).then(() => {
-      now = 1290; // 1290 ms after wake: Random (23 ms) would outlive the 1300 ms watchdog
-      return seRandom(d, 0);
-    });
+    let responses = 0;
+    const tapLate = (e: BusEvent) => {
+      tap(e);
+      // 1290 ms after wake: Random (23 ms) would outlive the 1300 ms watchdog.
+      if (e.kind === "read" && e.bytes && e.bytes.length > 4 && ++responses === 1) now = 1290;
+    };
+    const d = createSeDriver(simBus(sim, { tap: tapLate }), { timeScale: 0 });
+    const r = (await Promise.all([seInfo(d, 0, 0), seRandom(d, 0)]))[1];
     expect(r.length).toBe(32);
     expect(seen).toContain(0xee);
     expect(sim.stats.wakes).toBe(2);

@@ -149,17 +149,9 @@ function seSlot(priv: PrivateKeyRef): number {
 function seEcdhKey(priv: PrivateKeyRef, peer: Bytes): Promise<Bytes> {
   var s = seSlot(priv);
   var c = (s < 0 ? 0 : (priv as SeKeyRef).s) as Se;
-  if (peer.length !== 32 || !c || !c.x) return seEcdhWith(priv, peer, null);
-  // Decompression is long interpreted work (seconds on a board). Run it one tick later, after
-  // the driver has idled the chip: an awake chip's watchdog would put it to sleep meanwhile
-  // and TempKey, with the ephemeral key, would be lost.
-  return new Promise(function (res) {
-    var go = function () {
-      res(seEcdhWith(priv, peer, (c.x as (x: Bytes) => Bytes | null)(peer)));
-    };
-    if (c.d.y) c.d.y(go, 0);
-    else setTimeout(go, 0);
-  });
+  // Decompression is long interpreted work (seconds on a board); the driver has already
+  // idled the chip, so its watchdog cannot wipe the ephemeral key in TempKey meanwhile.
+  return seEcdhWith(priv, peer, peer.length === 32 && c && c.x ? c.x(peer) : null);
 }
 
 function seEcdhWith(priv: PrivateKeyRef, peer: Bytes, y: Bytes | null): Promise<Bytes> {
