@@ -25,3 +25,22 @@ test("an ephemeral key survives a decompression longer than the watchdog", async
   const want = p256.getSharedSecret(sk, Uint8Array.from([4, ...kp.pub]), true).slice(1);
   expect(Buffer.from(shared).equals(Buffer.from(want))).toBe(true);
 });
+
+test("the peer's x is decompressed once when EDHOC uses it twice (ephemeral and device key)", async () => {
+  const se = await createSimulatedSecureElement({});
+  let calls = 0;
+  const counting = (x: Uint8Array) => {
+    calls++;
+    return nobleDecompressY(x);
+  };
+  const { createSecureElementCrypto } = await import("../../src/crypto/atecc608/se-crypto");
+  const crypto = createSecureElementCrypto(se.driver, { sha256: (b) => new Uint8Array(32).fill(b.length & 255), decompress: counting, ephemeralTtlMs: 0 });
+  const kp = await crypto.generateKeyPair(CRV_P256);
+  const peer = p256.getPublicKey(p256.utils.randomSecretKey(), false).slice(1, 33);
+  await crypto.ecdh(kp.priv, peer);
+  await crypto.ecdh(crypto.deviceKey, peer);
+  expect(calls).toBe(1);
+  const other = p256.getPublicKey(p256.utils.randomSecretKey(), false).slice(1, 33);
+  await crypto.ecdh(crypto.deviceKey, other);
+  expect(calls).toBe(2);
+});

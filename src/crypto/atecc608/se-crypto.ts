@@ -75,6 +75,9 @@ interface Se extends SecureElementCrypto {
   G: number;
   k: number;
   m: any;
+  /** the last x decompressed and its y: EDHOC uses the peer's ephemeral x twice (method 3) */
+  lx: Bytes | null;
+  ly: Bytes | null;
 }
 
 export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): SecureElementCrypto {
@@ -84,6 +87,8 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
     x: opts.decompress,
     t: opts.ephemeralTtlMs === undefined ? 60000 : opts.ephemeralTtlMs,
     p: null,
+    lx: null,
+    ly: null,
     g: 0,
     G: 0,
     k: -1,
@@ -151,7 +156,20 @@ function seEcdhKey(priv: PrivateKeyRef, peer: Bytes): Promise<Bytes> {
   var c = (s < 0 ? 0 : (priv as SeKeyRef).s) as Se;
   // Decompression is long interpreted work (seconds on a board); the driver has already
   // idled the chip, so its watchdog cannot wipe the ephemeral key in TempKey meanwhile.
-  return seEcdhWith(priv, peer, peer.length === 32 && c && c.x ? c.x(peer) : null);
+  // The last result is kept: EDHOC needs the same x twice with static DH (ECDH with the
+  // ephemeral and with the device key), and a second decompression would cost as much again.
+  var y: Bytes | null = null;
+  if (peer.length === 32 && c && c.x) {
+    var hit = c.lx !== null && c.lx.length === 32;
+    for (var i = 0; hit && i < 32; i++) if ((c.lx as Bytes)[i] !== peer[i]) hit = false;
+    if (hit) y = c.ly;
+    else {
+      y = c.x(peer);
+      c.lx = new Uint8Array(peer);
+      c.ly = y;
+    }
+  }
+  return seEcdhWith(priv, peer, y);
 }
 
 function seEcdhWith(priv: PrivateKeyRef, peer: Bytes, y: Bytes | null): Promise<Bytes> {
