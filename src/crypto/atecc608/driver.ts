@@ -116,6 +116,8 @@ export interface SeDriver {
    * sets it; otherwise the provider queues one ahead of the first Sign.
    */
   sd?: boolean;
+  /** The injected delay (SeDriverOptions.delay), if any: callers that must wait a tick use it too. */
+  readonly y?: ((fn: () => void, ms: number) => void) | undefined;
 }
 
 /** The driver's fields (short names: every property is an interpreter variable). */
@@ -289,13 +291,12 @@ function step(d: Drv, e?: any, r?: any): void {
       case 0:
         j = d.j = d.q.shift() as SeJob;
         if (!j) {
-          // Queue drained: idle the chip now. Waiting a tick for a command chained in a
-          // .then would save a wake, but the caller may first run long interpreted work
-          // (chain validation, P-256 decompression: seconds on a board) while the watchdog
-          // runs, and the chip would fall asleep and lose the ephemeral key in TempKey.
+          // Queue drained: idle the chip on the next tick, so that a command chained in a
+          // .then callback (which runs first) keeps the sequence in one wake.
           if (d.st === ST_AWAKE) {
             p = P_TICK;
-            continue;
+            t = 0;
+            break;
           }
           d.ph = 0;
           return;

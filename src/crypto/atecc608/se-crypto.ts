@@ -154,22 +154,33 @@ function seSlot(priv: PrivateKeyRef): number {
 function seEcdhKey(priv: PrivateKeyRef, peer: Bytes): Promise<Bytes> {
   var s = seSlot(priv);
   var c = (s < 0 ? 0 : (priv as SeKeyRef).s) as Se;
-  // Decompression is long interpreted work (seconds on a board); the driver has already
-  // idled the chip, so its watchdog cannot wipe the ephemeral key in TempKey meanwhile.
-  // The last result is kept: EDHOC needs the same x twice with static DH (ECDH with the
-  // ephemeral and with the device key), and a second decompression would cost as much again.
-  var y: Bytes | null = null;
-  if (peer.length === 32 && c && c.x) {
-    var hit = c.lx !== null && c.lx.length === 32;
-    for (var i = 0; hit && i < 32; i++) if ((c.lx as Bytes)[i] !== peer[i]) hit = false;
-    if (hit) y = c.ly;
-    else {
-      y = c.x(peer);
-      c.lx = new Uint8Array(peer);
-      c.ly = y;
-    }
-  }
-  return seEcdhWith(priv, peer, y);
+  return peer.length === 32 && c && c.x ? seEcdhLater(c, priv, peer) : seEcdhWith(priv, peer, null);
+}
+
+/**
+ * ECDH with an x-only peer key. Decompression is long interpreted work (seconds on a
+ * board), so it runs one tick later, after the driver has idled the chip (the driver idles
+ * on the next tick once its queue drains): an awake chip's watchdog would otherwise put it
+ * to sleep meanwhile and wipe the ephemeral key in TempKey. The last result is kept:
+ * static-DH EDHOC needs the same x twice (with the ephemeral and with the device key).
+ * (A separate function: in Espruino, nested closures cost variables on every call of the
+ * function that contains them, even when they are not created.)
+ */
+function seEcdhLater(c: Se, priv: PrivateKeyRef, peer: Bytes): Promise<Bytes> {
+  return new Promise(function (res) {
+    var go = function () {
+      var hit = c.lx !== null && c.lx.length === 32;
+      for (var i = 0; hit && i < 32; i++) if ((c.lx as Bytes)[i] !== peer[i]) hit = false;
+      if (!hit) {
+        c.ly = (c.x as (x: Bytes) => Bytes | null)(peer);
+        c.lx = new Uint8Array(peer);
+      }
+      res(seEcdhWith(priv, peer, c.ly));
+    };
+    // The driver's own delay when it has one (a simulation's virtual clock).
+    if (c.d.y) c.d.y(go, 0);
+    else setTimeout(go, 0);
+  });
 }
 
 function seEcdhWith(priv: PrivateKeyRef, peer: Bytes, y: Bytes | null): Promise<Bytes> {
