@@ -41,7 +41,7 @@ import { ROOT, loadBoard, listBoards, boardDefines } from "./boards.mjs";
 import { checkBundle, formatProblem } from "./gate.mjs";
 import { runStartupInSandbox } from "./sandbox.mjs";
 import { BOARD_GLOBALS } from "./espruino-facts.mjs";
-import { fixClassSelfNames } from "./rewrite.mjs";
+import { fixClassSelfNames, parseLoose } from "./rewrite.mjs";
 
 export var DEFAULT_ENTRY = join(ROOT, "firmware", "main.ts");
 export var DIST = join(ROOT, "dist");
@@ -78,16 +78,8 @@ function entryContents(entry, reserve) {
 /** Renames the require placeholder back; the names have the same length, so positions do not move. */
 function restoreRequire(code) {
   if (code.indexOf(REQUIRE_PLACEHOLDER) < 0) return code;
-  var ast;
-  try {
-    ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "script" });
-  } catch (e) {
-    try {
-      ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" });
-    } catch (e2) {
-      return code.replace(new RegExp("\\b" + REQUIRE_PLACEHOLDER + "\\b", "g"), "require");
-    }
-  }
+  var ast = parseLoose(code);
+  if (!ast) return code.replace(new RegExp("\\b" + REQUIRE_PLACEHOLDER + "\\b", "g"), "require");
   var spots = [];
   walk.full(ast, function (n) {
     if (n.type === "Identifier" && n.name === REQUIRE_PLACEHOLDER) spots.push(n.start);

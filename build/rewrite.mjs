@@ -88,22 +88,27 @@ function lineColOf(code, offset) {
   return { line: line, column: offset - last - 1 };
 }
 
+/** Parses a bundle as a script, else as a module; null when neither parses. */
+export function parseLoose(code) {
+  try {
+    return acorn.parse(code, { ecmaVersion: "latest", sourceType: "script" });
+  } catch (e) {
+    try {
+      return acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" });
+    } catch (e2) {
+      return null;
+    }
+  }
+}
+
 /**
  * @param {string} code a bundle
  * @param {object} [map] its source map (JSON object)
  * @returns {{ code: string, map: object|undefined, renamed: string[] }}
  */
 export function fixClassSelfNames(code, map) {
-  var ast;
-  try {
-    ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "script" });
-  } catch (e) {
-    try {
-      ast = acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" });
-    } catch (e2) {
-      return { code: code, map: map, renamed: [] };
-    }
-  }
+  var ast = parseLoose(code);
+  if (!ast) return { code: code, map: map, renamed: [] };
   var sc = analyzeScopes(ast);
   var edits = [];
   var renamed = [];

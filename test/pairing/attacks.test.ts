@@ -101,51 +101,33 @@ describe("refused, with no state change", () => {
     expect(persisted(a)).toBe(before);
   });
 
-  it("EDHOC and session messages replayed from an earlier session", async () => {
-    const m = await setup();
-    const a = await m.device("lamp-a", { policy: { fastReconnect: false } });
-    const b = await m.device("lamp-b", { policy: { fastReconnect: false } });
-    await pairByButton(m.world, a, b);
-    for (const d of [a, b]) for (const c of [...d.pairing.conns]) d.pairing.drop(c, "test");
-    const log = tap(a);
-    a.pairing.connectTo("lamp-b", "lamp-b");
-    await m.world.until(() => a.seen("session").length >= 2, 5000);
-    a.pairing.send("lamp-b", new Uint8Array([7]));
-    await m.world.run(500);
-    const recorded = log[log.length - 1];
-    expect(recorded.length).toBeGreaterThan(3);
-    const before = persisted(b);
-    const sessions = b.seen("session").length;
-    const messages = b.seen("message").length;
-    // The attacker replays every write of that connection on a fresh link to b.
-    const link = await m.world.connect("attacker", "lamp-b");
-    for (const w of recorded) link.send(w);
-    await m.world.run(3000);
-    expect(b.seen("session").length).toBe(sessions);
-    expect(b.seen("message").length).toBe(messages);
-    expect(persisted(b)).toBe(before);
-  });
-
-  it("a fast reconnect replayed or relayed to another session", async () => {
-    const m = await setup();
-    const a = await m.device("lamp-a");
-    const b = await m.device("lamp-b");
-    await pairByButton(m.world, a, b);
-    for (const d of [a, b]) for (const c of [...d.pairing.conns]) d.pairing.drop(c, "test");
-    const log = tap(a);
-    a.pairing.connectTo("lamp-b", "lamp-b");
-    await m.world.until(() => a.seen("session").length >= 2, 5000);
-    a.pairing.send("lamp-b", new Uint8Array([7]));
-    await m.world.run(500);
-    const recorded = log[log.length - 1];
-    const sessions = b.seen("session").length;
-    const messages = b.seen("message").length;
-    const link = await m.world.connect("attacker", "lamp-b");
-    for (const w of recorded) link.send(w);
-    await m.world.run(3000);
-    expect(b.seen("session").length).toBe(sessions);
-    expect(b.seen("message").length).toBe(messages);
-  });
+  for (const fast of [false, true]) {
+    it(fast ? "a fast reconnect and its records replayed to a new connection" : "EDHOC and session messages replayed from an earlier session", async () => {
+      const m = await setup();
+      const a = await m.device("lamp-a", { policy: { fastReconnect: fast } });
+      const b = await m.device("lamp-b", { policy: { fastReconnect: fast } });
+      await pairByButton(m.world, a, b);
+      for (const d of [a, b]) for (const c of [...d.pairing.conns]) d.pairing.drop(c, "test");
+      const log = tap(a);
+      a.pairing.connectTo("lamp-b", "lamp-b");
+      await m.world.until(() => a.seen("session").length >= 2, 5000);
+      expect((a.last("session")!.detail as { fast: boolean }).fast).toBe(fast);
+      a.pairing.send("lamp-b", new Uint8Array([7]));
+      await m.world.run(500);
+      const recorded = log[log.length - 1];
+      expect(recorded.length).toBeGreaterThan(3);
+      const before = persisted(b);
+      const sessions = b.seen("session").length;
+      const messages = b.seen("message").length;
+      // The attacker replays every write of that connection on a fresh link to b.
+      const link = await m.world.connect("attacker", "lamp-b");
+      for (const w of recorded) link.send(w);
+      await m.world.run(3000);
+      expect(b.seen("session").length).toBe(sessions);
+      expect(b.seen("message").length).toBe(messages);
+      expect(persisted(b)).toBe(before);
+    });
+  }
 
   it("a man in the middle with genuine credentials is caught by the code", async () => {
     const m = await setup();
