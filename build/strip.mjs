@@ -67,7 +67,9 @@ export function stripCalls(src, name) {
   var m;
   while ((m = re.exec(src))) {
     var start = m.index + m[1].length + m[2].length;
+    // Skip every argument up to the call's closing parenthesis.
     var end = skipExpr(src, start + name.length + 1);
+    while (src[end] === ",") end = skipExpr(src, end + 1);
     if (src[end] !== ")") continue;
     end++;
     if (src[end] === ";") end++;

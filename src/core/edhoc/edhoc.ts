@@ -88,13 +88,9 @@ export interface Message1Info {
 }
 
 
-/**
- * Test-only tracing of an intermediate value, [name, value]. Device builds remove every
- * `trace(...)` statement (build/strip.mjs, which only strips one-argument calls: hence the
- * pair).
- */
-function trace(nv: [string, Bytes]): void {
-  if (edhocTestHooks.trace) edhocTestHooks.trace(nv[0], nv[1]);
+/** Test-only tracing of an intermediate value; device builds remove every `trace(...)` statement (build/strip.mjs). */
+function trace(name: string, v: Bytes): void {
+  if (edhocTestHooks.trace) edhocTestHooks.trace(name, v);
 }
 
 /** Shared API of both roles; the handshake state lives in the instance. */
@@ -275,17 +271,17 @@ function recv(s: EdhocBase, m: Bytes): Bytes {
 function k2(s: EdhocBase, gxy: Bytes | null, d: Bytes | null): Bytes {
   var c = s.c;
   if (gxy) {
-    trace(["G_XY", gxy]);
+    trace("G_XY", gxy);
     s.th = c.sha256(encodeSeq([s.gy, s.h1]));
     s.h1 = null;
-    trace(["TH_2", s.th]);
+    trace("TH_2", s.th);
     s.p2 = c.hkdfExtract(s.th, gxy);
     wipe(gxy);
-    trace(["PRK_2e", s.p2]);
+    trace("PRK_2e", s.p2);
   }
   if (!d) return EMPTY;
   var ks = edhocKdf(c, s.p2 as Bytes, 0, s.th as Bytes, d.length);
-  trace(["KEYSTREAM_2", ks]);
+  trace("KEYSTREAM_2", ks);
   for (var i = 0; i < d.length; i++) ks[i] ^= d[i];
   return ks;
 }
@@ -297,8 +293,8 @@ function aead(s: EdhocBase, label: number, data: Bytes, seal: boolean): Bytes {
   var prk = (label === 3 ? s.p3 : s.p4) as Bytes;
   var k = edhocKdf(c, prk, label, th, KEY_LEN);
   var iv = edhocKdf(c, prk, label + 1, th, IV_LEN);
-  trace([label === 3 ? "K_3" : "K_4", k]);
-  trace([label === 3 ? "IV_3" : "IV_4", iv]);
+  trace(label === 3 ? "K_3" : "K_4", k);
+  trace(label === 3 ? "IV_3" : "IV_4", iv);
   var aad = encode(["Encrypt0", EMPTY, th]); // Enc_structure
   var out = seal ? c.aeadSeal(k, iv, aad, data) : c.aeadOpen(k, iv, aad, data);
   wipe(k);
@@ -326,10 +322,10 @@ function auth(s: EdhocBase, m: number, ours: boolean, x: OwnCredential & PeerCre
     wipe(g);
     if (m === 2) s.p3 = prk;
     else s.p4 = prk;
-    trace([m === 2 ? "PRK_3e2m" : "PRK_4e3m", prk]);
+    trace(m === 2 ? "PRK_3e2m" : "PRK_4e3m", prk);
     var th = encode(s.th as Bytes);
     var mac = edhocKdf(c, prk, m === 2 ? 2 : 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, x.cred, ead], stat ? MAC_LEN : HASH_LEN);
-    trace(["MAC_" + m, mac]);
+    trace("MAC_" + m, mac);
     if (stat) {
       if (!ours && !c.ctEqual(mac, s.sm as Bytes)) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
       return k(mac);
@@ -355,13 +351,13 @@ function auth(s: EdhocBase, m: number, ours: boolean, x: OwnCredential & PeerCre
 function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number): void {
   var c = s.c;
   var th = (s.th = c.sha256(concat([encode(s.th as Bytes), pt, cred])));
-  trace([st === ST_DONE ? "TH_4" : "TH_3", th]);
+  trace(st === ST_DONE ? "TH_4" : "TH_3", th);
   wipe(s.p2);
   s.p2 = s.gx = null;
   if (!s.i) s.gy = null;
   if (st === ST_DONE) {
     s.po = edhocKdf(c, s.p4 as Bytes, 7, th, HASH_LEN);
-    trace(["PRK_out", s.po]);
+    trace("PRK_out", s.po);
     wipe(s.p3);
     s.p3 = s.ek = s.pt = s.sm = s.ead = s.pc = s.gy = null;
   }
@@ -436,7 +432,7 @@ function hello(this: EdhocBase, m: Bytes): Promise<PeerHello> {
   return run(s, s.i ? ST_WAIT_M2 : ST_WAIT_M3, function () {
     var ct = recv(s, m);
     function read(pt: Bytes) {
-      trace([s.i ? "PLAINTEXT_2" : "PLAINTEXT_3", pt]);
+      trace(s.i ? "PLAINTEXT_2" : "PLAINTEXT_3", pt);
       var r = reader(pt);
       if (s.i) s.connIdR = readIdBytes(r);
       // ID_CRED: a map, or a compact kid standing for {4: kid}.
@@ -495,7 +491,7 @@ function send(this: EdhocBase, ead?: EadItem[]): Promise<Bytes> {
         // ID_CRED travels as just the kid when it is exactly {4: kid}.
         var kid = parseIdCred(me.idCred).kid;
         var pt = concat([s.i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(me.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : me.idCred, encode(sm), eadB]);
-        trace([s.i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt]);
+        trace(s.i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt);
         var ct = s.i ? aead(s, 3, pt, true) : k2(s, null, pt);
         var gy = s.i ? EMPTY : (s.gy as Bytes);
         nextTh(s, pt, me.cred, s.i ? ST_DONE : ST_WAIT_M3);

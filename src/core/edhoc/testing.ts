@@ -1,6 +1,6 @@
 /**
- * Test-only seam of the EDHOC implementation. The public API (src/index.ts and the device
- * firmware) never exports this module, and device builds remove every call to it
+ * Test-only seam of the EDHOC implementation. The public API (src/index.ts) and the device
+ * firmware never export this module, and device builds remove every call to it
  * (build/strip.mjs). Tests import it directly to observe intermediate values; they inject
  * the RFC 9529 traces' ephemeral keys through the crypto provider they pass in.
  */
