@@ -1,7 +1,8 @@
 /**
- * File helpers for the CLI: key files in binary or hex text, atomic private writes.
+ * File helpers for the CLI: keys and credentials in binary or hex text. (Atomic private
+ * writes are writeFileAtomic in src/host/ca/keystore.ts.)
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fromHex, type Bytes } from "../core/bytes";
 import { perr } from "../core/errors";
 
@@ -23,11 +24,4 @@ export function readKeyFile(path: string): Bytes {
   const k = readBinaryOrHex(path, "key");
   if (k.length !== 32) throw perr("CLI_KEY", `key file ${path} must hold 32 bytes (binary or hex), found ${k.length}`);
   return k;
-}
-
-/** Writes a file atomically (temp file + rename) with the given mode. */
-export function writeAtomic(path: string, data: Uint8Array | string, mode: number): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode });
-  renameSync(tmp, path);
 }
