@@ -2,29 +2,16 @@
  * The interpreted AES-128 fallback (src/crypto/device/aes.ts) against node:crypto ECB and
  * FIPS 197, including its cached key schedule when keys alternate.
  */
-import { createCipheriv, randomBytes } from "node:crypto";
+import { createCipheriv } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/core/bytes";
-import type { PairkitError } from "../../src/core/errors";
 import { aesEncryptBlock, aesForget } from "../../src/crypto/device/aes";
+import { rnd, code } from "../helpers/util";
 
 function nodeEcb(key: Uint8Array, block: Uint8Array): string {
   var c = createCipheriv("aes-128-ecb", key, null);
   c.setAutoPadding(false);
   return Buffer.concat([c.update(block), c.final()]).toString("hex");
-}
-
-function rnd(n: number): Uint8Array {
-  return new Uint8Array(randomBytes(n));
-}
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as PairkitError).code;
-  }
-  return undefined;
 }
 
 describe("device AES-128 fallback", () => {

@@ -12,7 +12,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/core/bytes";
-import type { PairkitError } from "../../src/core/errors";
 import { createDeviceSymmetric, createNativeSymmetric } from "../../src/crypto/device/symmetric";
 import type { EspruinoCrypto } from "../../src/crypto/device/symmetric";
 import { hostConvolve } from "../../src/crypto/device/common";
@@ -20,6 +19,7 @@ import { hostConvolve } from "../../src/crypto/device/common";
 // Espruino's E.convolve, which the device code calls, in JavaScript.
 hostConvolve();
 import { createFakeEspruinoCrypto } from "../helpers/fake-espruino-crypto";
+import { code } from "../helpers/util";
 
 function nodeHmac(key: Uint8Array, data: Uint8Array): Uint8Array {
   return new Uint8Array(createHmac("sha256", key).update(data).digest());
@@ -53,15 +53,6 @@ function refDrbg(seedMaterial: Uint8Array) {
       return cat(...out).subarray(0, n);
     },
   };
-}
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as PairkitError).code;
-  }
-  return undefined;
 }
 
 var natives: [string, () => EspruinoCrypto | null][] = [

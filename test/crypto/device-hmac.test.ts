@@ -4,10 +4,9 @@
  * pad-block midstate cache is exercised too), against node:crypto and RFC 4231 / RFC 5869
  * vectors, with the pad cache exercised by alternating and mutated keys.
  */
-import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createHmac, hkdfSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/core/bytes";
-import type { PairkitError } from "../../src/core/errors";
 import { createDeviceSymmetric, createNativeSymmetric } from "../../src/crypto/device/symmetric";
 import type { EspruinoCrypto } from "../../src/crypto/device/symmetric";
 import { hostConvolve } from "../../src/crypto/device/common";
@@ -15,6 +14,7 @@ import { hostConvolve } from "../../src/crypto/device/common";
 // Espruino's E.convolve, which the device code calls, in JavaScript.
 hostConvolve();
 import { createFakeEspruinoCrypto } from "../helpers/fake-espruino-crypto";
+import { rnd, code } from "../helpers/util";
 
 interface Kdf {
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
@@ -33,10 +33,6 @@ var variants: [string, () => Kdf][] = [
   ["JavaScript SHA-256 (pad-block midstates)", () => kdf(createDeviceSymmetric(createFakeEspruinoCrypto({ sha256: false }) as unknown as EspruinoCrypto, rnd(32)))],
 ];
 
-function rnd(n: number): Uint8Array {
-  return new Uint8Array(randomBytes(n));
-}
-
 function ascii(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, "latin1"));
 }
@@ -53,15 +49,6 @@ function nodeExpand(prk: Uint8Array, info: Uint8Array, len: number): string {
     out = Buffer.concat([out, t]);
   }
   return out.subarray(0, len).toString("hex");
-}
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as PairkitError).code;
-  }
-  return undefined;
 }
 
 /** RFC 4231 section 4 test cases 1, 2, 3, 4, 6, 7 (case 5 truncates the output). */

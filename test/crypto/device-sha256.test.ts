@@ -2,33 +2,20 @@
  * The interpreted SHA-256 fallback (src/crypto/device/sha256.ts) against node:crypto,
  * including every padding boundary, and its cache of HMAC pad-block midstates.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../src/core/bytes";
-import type { PairkitError } from "../../src/core/errors";
 import { hostConvolve } from "../../src/crypto/device/common";
 
 // Espruino's E.convolve, which the device code calls, in JavaScript.
 hostConvolve();
 import { sha256, sha256Forget } from "../../src/crypto/device/sha256";
+import { rnd, code } from "../helpers/util";
 
 function nodeSha(...parts: Uint8Array[]): string {
   var h = createHash("sha256");
   for (var p of parts) h.update(p);
   return h.digest("hex");
-}
-
-function rnd(n: number): Uint8Array {
-  return new Uint8Array(randomBytes(n));
-}
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as PairkitError).code;
-  }
-  return undefined;
 }
 
 describe("device SHA-256 fallback", () => {

@@ -4,10 +4,9 @@
  * node:crypto; plus the fake itself against the facts established from Espruino 2v29's
  * source and its Linux interpreter.
  */
-import { createCipheriv, createHash, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createHash, createHmac } from "node:crypto";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fromHex, toHex } from "../../src/core/bytes";
-import type { PairkitError } from "../../src/core/errors";
 import { build } from "esbuild";
 import type { BlockCipher } from "../../src/crypto/ccm";
 import { createDeviceSymmetric, createNativeSymmetric } from "../../src/crypto/device/symmetric";
@@ -17,6 +16,7 @@ import { hostConvolve } from "../../src/crypto/device/common";
 // Espruino's E.convolve, which the device code calls, in JavaScript.
 hostConvolve();
 import { createFakeEspruinoCrypto } from "../helpers/fake-espruino-crypto";
+import { rnd, code } from "../helpers/util";
 
 // ccm() as it is, recording the block cipher the provider passes (its native CBC-MAC and
 // CTR are tested directly below).
@@ -31,19 +31,6 @@ vi.mock("../../src/crypto/ccm", async (importOriginal) => {
     },
   };
 });
-
-function rnd(n: number): Uint8Array {
-  return new Uint8Array(randomBytes(n));
-}
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as PairkitError).code;
-  }
-  return undefined;
-}
 
 function nodeSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): string {
   var c = createCipheriv("aes-128-ccm", key, nonce, { authTagLength: 8 });
