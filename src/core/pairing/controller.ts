@@ -442,12 +442,16 @@ export class Pairing {
         if (k.ed || k.s) throw perr("PAIR_PROTOCOL", "unexpected reconnect message");
         var acc = reconnectAccept(c, msg, function (id) {
           var b = findByKid(self.set, id);
-          return b && self.allowedBound(b) ? { secret: b.secret, self: (self.me as Credential).kid, peer: b.kid } : null;
+          if (!b || !self.allowedBound(b)) return null;
+          k.bound = b;
+          return { secret: b.secret, self: (self.me as Credential).kid, peer: b.kid };
         }, { requireEdhoc: !this.pol.fastReconnect });
         this.out(k, CH_RECONNECT, acc.msg);
-        if (!acc.s) return null;
+        if (!acc.s) {
+          k.bound = null;
+          return null;
+        }
         k.s = acc.s;
-        k.bound = findByKid(this.set, decodeId(msg));
         return null;
       }
       if (chn !== CH_EDHOC) throw perr("PAIR_PROTOCOL", "unknown channel");
@@ -787,10 +791,4 @@ export class Pairing {
     var i = this.conns.indexOf(k);
     if (i >= 0) this.conns.splice(i, 1);
   }
-}
-
-/** The initiator identity inside a HELLO_I ([1, id, nonce]). */
-function decodeId(msg: Bytes): Bytes {
-  var m = decode(msg) as Bytes[];
-  return m[1];
 }
