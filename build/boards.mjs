@@ -87,5 +87,6 @@ export function boardDefines(b, opts) {
     PK_NATIVE_AES: String(!!b.crypto.aes),
     PK_TRANSPORT: JSON.stringify(b.transport),
     PK_DEBUG: String(!!opts.debug),
+    PK_DEVICE: "true",
   };
 }

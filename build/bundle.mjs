@@ -209,7 +209,7 @@ export async function buildBoard(name, opts) {
     writeFileSync(join(dir, base), code); // no sourceMappingURL comment: every byte goes to the device
     writeFileSync(join(dir, base + ".map"), JSON.stringify(Object.assign({}, ship.map, { file: base })));
   }
-  return { board: board, code: code, map: ship.map, bytes: bytes, ok: errors.length === 0, gate: gate, sourceGate: sourceGate, sandbox: sandbox, report: report, errors: errors };
+  return { board: board, code: code, map: ship.map, metafile: ship.metafile, bytes: bytes, ok: errors.length === 0, gate: gate, sourceGate: sourceGate, sandbox: sandbox, report: report, errors: errors };
 }
 
 /** Builds several boards (all by default); writes dist/report.json when opts.write is not false. */
