@@ -12,9 +12,11 @@
  * before)[0..8]. The checksum detects torn or corrupted writes; it is not an
  * authenticator (secrets inside payloads are encrypted and authenticated by the caller).
  *
- * Espruino subset.
+ * Espruino subset; two functions (each one costs interpreter variables): the copy parser
+ * lives in loadRecord's loop, and saveRecord verifies by comparing the whole file read
+ * back with what it wrote.
  */
-import { bytesEqual, concat, type Bytes } from "../bytes";
+import { bytesEqual, type Bytes } from "../bytes";
 import { perr } from "../errors";
 
 /** The flash store a platform provides. */
@@ -30,53 +32,32 @@ export interface StoredRecord {
   data: Bytes;
 }
 
-var HDR = 9;
-var SUM = 8;
-/** Largest payload a record may hold: Puck.js Storage is 40 KB in total. */
+/** Largest payload a record may hold: Puck.js Storage is 40 KB in total. (saveRecord has it as a literal: no variable on a device.) */
 export var MAX_RECORD = 4096;
 
-function checksum(sha256: (b: Bytes) => Bytes, b: Bytes): Bytes {
-  return sha256(b).subarray(0, SUM);
-}
-
-function encodeRecord(sha256: (b: Bytes) => Bytes, version: number, data: Bytes): Bytes {
-  var h = new Uint8Array(HDR);
-  h[0] = 0x50;
-  h[1] = 0x4b;
-  h[2] = 1;
-  h[3] = (version >>> 24) & 255;
-  h[4] = (version >> 16) & 255;
-  h[5] = (version >> 8) & 255;
-  h[6] = version & 255;
-  h[7] = data.length >> 8;
-  h[8] = data.length & 255;
-  var body = concat([h, data]);
-  return concat([body, checksum(sha256, body)]);
-}
-
-/** Parses one physical copy; null when missing, torn or corrupted. */
-function decodeRecord(sha256: (b: Bytes) => Bytes, b: Bytes | null): StoredRecord | null {
-  if (!b || b.length < HDR + SUM || b[0] !== 0x50 || b[1] !== 0x4b || b[2] !== 1) return null;
-  var len = (b[7] << 8) | b[8];
-  if (b.length !== HDR + len + SUM) return null;
-  var body = b.subarray(0, HDR + len);
-  if (!bytesEqual(checksum(sha256, body), b.subarray(HDR + len))) return null;
-  var v = ((b[3] << 24) >>> 0) + (b[4] << 16) + (b[5] << 8) + b[6];
-  return { version: v, data: new Uint8Array(b.subarray(HDR, HDR + len)) };
-}
-
-/** Returns [index of newest valid copy or -1, its record]. */
-function newest(fs: FlashStore, sha256: (b: Bytes) => Bytes, name: string): { i: number; r: StoredRecord | null } {
-  var a = decodeRecord(sha256, fs.read(name + ".0"));
-  var b = decodeRecord(sha256, fs.read(name + ".1"));
-  if (a && (!b || a.version > b.version)) return { i: 0, r: a };
-  if (b) return { i: 1, r: b };
-  return { i: -1, r: null };
-}
-
-/** Loads the newest valid copy of a record, or null when there is none. */
-export function loadRecord(fs: FlashStore, sha256: (b: Bytes) => Bytes, name: string): StoredRecord | null {
-  return newest(fs, sha256, name).r;
+/**
+ * Loads the newest valid copy of a record (a torn, corrupted or missing copy is skipped),
+ * or null when there is none. at (saveRecord's) receives which file holds it: 0, 1, or -1.
+ */
+export function loadRecord(fs: FlashStore, sha256: (b: Bytes) => Bytes, name: string, at?: number[]): StoredRecord | null {
+  var r: StoredRecord | null = null;
+  var w = -1;
+  for (var i = 0; i < 2; i++) {
+    var b = fs.read(name + "." + i);
+    // 9-byte header, 8-byte checksum.
+    var n = b ? b.length - 17 : -1;
+    if (b && n >= 0 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 1 && ((b[7] << 8) | b[8]) === n &&
+        bytesEqual(sha256(b.subarray(0, 9 + n)).subarray(0, 8), b.subarray(9 + n))) {
+      var v = ((b[3] << 24) >>> 0) + (b[4] << 16) + (b[5] << 8) + b[6];
+      // Equal versions (never written by saveRecord): the second copy wins.
+      if (!r || v >= r.version) {
+        r = { version: v, data: new Uint8Array(b.subarray(9, 9 + n)) };
+        w = i;
+      }
+    }
+  }
+  if (at) at[0] = w;
+  return r;
 }
 
 /**
@@ -84,16 +65,22 @@ export function loadRecord(fs: FlashStore, sha256: (b: Bytes) => Bytes, name: st
  * when the write cannot be verified; the previous version then remains the current one.
  */
 export function saveRecord(fs: FlashStore, sha256: (b: Bytes) => Bytes, name: string, data: Bytes): number {
-  if (data.length > MAX_RECORD) throw perr("STORE_TOO_LARGE", "record larger than " + MAX_RECORD + " bytes");
-  var cur = newest(fs, sha256, name);
-  var version = cur.r ? cur.r.version + 1 : 1;
-  var target = name + (cur.i === 0 ? ".1" : ".0");
-  var bytes = encodeRecord(sha256, version, data);
-  fs.write(target, bytes);
-  var back = decodeRecord(sha256, fs.read(target));
-  if (!back || back.version !== version || !bytesEqual(back.data, data)) throw perr("STORE_VERIFY", "record did not read back correctly");
-  if (cur.i >= 0) fs.erase(name + (cur.i === 0 ? ".0" : ".1"));
-  return version;
+  var n = data.length;
+  if (n > 4096) throw perr("STORE_TOO_LARGE", "record larger than 4096 bytes");
+  var at = [0];
+  var cur = loadRecord(fs, sha256, name, at);
+  var v = cur ? cur.version + 1 : 1;
+  var f = name + (at[0] ? ".0" : ".1");
+  var b = new Uint8Array(17 + n);
+  // (Typed array stores keep the low 8 bits.)
+  b.set([0x50, 0x4b, 1, v >>> 24, v >> 16, v >> 8, v, n >> 8, n]);
+  b.set(data, 9);
+  b.set(sha256(b.subarray(0, 9 + n)).subarray(0, 8), 9 + n);
+  fs.write(f, b);
+  var back = fs.read(f);
+  if (!back || !bytesEqual(back, b)) throw perr("STORE_VERIFY", "record did not read back correctly");
+  if (at[0] >= 0) fs.erase(name + (at[0] ? ".1" : ".0"));
+  return v;
 }
 
 /** Removes both copies (used by clear-all; the caller writes an empty record first when it must survive power loss). */
