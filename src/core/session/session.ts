@@ -19,9 +19,14 @@
  * Device code: Espruino subset, few functions and one key buffer per session (every
  * function, property and typed array costs interpreter variables). A failed open or seal
  * changes no state. Old keys are overwritten on key update and wiped on close.
+ *
+ * Host only: SessionOptions (maxPlain, cap, autoUpdate). Device bundles drop the option
+ * handling (nothing on a device passes options) and run with the defaults: 1024-byte
+ * records, key update every 2^20 records.
  */
 import { wipe, EMPTY, type Bytes } from "../bytes";
 import { perr } from "../errors";
+import { DEVICE } from "../target";
 import { edhocKdf, edhocKeyUpdate, prkExporter } from "../edhoc/kdf";
 import type { SymmetricCrypto } from "../../crypto/provider";
 
@@ -78,10 +83,18 @@ export interface Session {
  */
 export function sessionNew(c: SymmetricCrypto, prkOut: Bytes, initiator: boolean, opts?: SessionOptions): Session {
   if (!(prkOut instanceof Uint8Array) || prkOut.length !== 32) throw perr("SESSION_BAD_KEY", "bad PRK");
-  var o = opts || {};
-  var cap = o.cap === undefined ? 1048576 : o.cap;
-  if (!(cap >= 1 && cap <= REC_SEQ_LIMIT)) throw perr("SESSION_BAD_OPTION", "bad cap");
   var k = new Uint8Array(2 * KEYS_RX);
+  var s: Session = {
+    c: c, i: initiator, k: k, se: 0, sn: 0, re: 0, rn: -1, w0: 0, w1: 0,
+    max: 1024, cap: 1048576, auto: true, proven: false, closed: false
+  };
+  // (Expressions only: esbuild drops a DEVICE block only when it holds no statements.)
+  if (!DEVICE) {
+    s.max = opts && opts.maxPlain !== undefined ? opts.maxPlain : 1024;
+    s.cap = opts && opts.cap !== undefined ? opts.cap : 1048576;
+    s.auto = !opts || opts.autoUpdate !== false;
+  }
+  if (!(s.cap >= 1 && s.cap <= REC_SEQ_LIMIT)) throw perr("SESSION_BAD_OPTION", "bad cap");
   var pe = prkExporter(c, prkOut);
   var a = edhocKdf(c, pe, initiator ? LABEL_SESSION_I2R : LABEL_SESSION_R2I, EMPTY, 29);
   var b = edhocKdf(c, pe, initiator ? LABEL_SESSION_R2I : LABEL_SESSION_I2R, EMPTY, 29);
@@ -90,11 +103,7 @@ export function sessionNew(c: SymmetricCrypto, prkOut: Bytes, initiator: boolean
   k.set(prkOut, KEYS_RX);
   k.set(b, KEYS_RX + KEYS_KEY);
   wipe(pe); wipe(a); wipe(b);
-  return {
-    c: c, i: initiator, k: k, se: 0, sn: 0, re: 0, rn: -1, w0: 0, w1: 0,
-    max: o.maxPlain === undefined ? 1024 : o.maxPlain, cap: cap, auto: o.autoUpdate !== false,
-    proven: false, closed: false
-  };
+  return s;
 }
 
 /** Wipes every key of the session and marks it closed. Idempotent. */
@@ -138,7 +147,8 @@ export function sessionUpdate(s: Session, peer?: boolean): Bytes | undefined {
 export function sessionSeal(s: Session, data: Bytes, type?: number): Bytes {
   if (s.closed) throw perr("SESSION_CLOSED", "closed");
   var t = type ? type : 0;
-  if (t !== REC_DATA && t !== REC_CLOSE && t !== REC_CONFIRM) throw perr("SESSION_BAD_TYPE", "bad type");
+  // REC_DATA, REC_CLOSE or REC_CONFIRM (0..2).
+  if (t !== (t & 3) || t > REC_CONFIRM) throw perr("SESSION_BAD_TYPE", "bad type");
   if (!(data instanceof Uint8Array)) throw perr("SESSION_FORMAT", "not bytes");
   if (data.length > s.max) throw perr("SESSION_TOO_LARGE", "too large");
   if (s.sn >= s.cap) {
@@ -177,8 +187,8 @@ export function sessionSeal(s: Session, data: Bytes, type?: number): Bytes {
  */
 export function sessionOpen(s: Session, rec: Bytes): Bytes | null {
   if (s.closed) throw perr("SESSION_CLOSED", "closed");
-  if (!(rec instanceof Uint8Array) || rec.length < 2 + REC_TAG_LEN) throw perr("SESSION_FORMAT", "too short");
-  var h = rec[0];
+  // Not bytes, or empty: n = 0 below.
+  var h = rec instanceof Uint8Array && rec.length ? rec[0] : 0;
   var t = h >> 6;
   var e = (h >> 3) & 7;
   var n = h & 7;
