@@ -12,9 +12,10 @@
  * CBOR_* code; in deterministic mode non-shortest heads and unsorted or duplicate map keys
  * are errors too.
  *
- * Two ways to decode: `decode` builds a tree of values (maps as CborMap), and the streaming
- * reader (`reader`, `readAs`, `peekMajor`, `readRaw`) lets protocol parsers walk a known
- * layout without building one, which is what the device's parsers do.
+ * One decoder function, readAs, does everything: protocol parsers walk a known layout
+ * with it without building a tree (`reader`, `readAs`, `peekMajor`, `readRaw`), and
+ * `decode` uses it to build a tree of values (maps as CborMap). Few functions is what
+ * keeps a device's variable count down.
  */
 import { concat, utf8Decode, utf8Encode, type Bytes } from "./bytes";
 import { perr } from "./errors";
@@ -69,58 +70,53 @@ export function encHead(major: number, n: number): Bytes {
   return h;
 }
 
-function encInto(v: CborValue, out: Bytes[], depth: number): void {
-  if (depth > 8) throw perr("CBOR_DEPTH", "CBOR nesting deeper than 8");
-  var i;
-  if (typeof v === "number") {
-    if (v !== Math.floor(v) || Math.abs(v) > 9007199254740992) throw perr("CBOR_UNSUPPORTED", "only integers up to 2^53 can be encoded");
-    out.push(v < 0 ? encHead(1, -1 - v) : encHead(0, v));
-  } else if (typeof v === "string" || v instanceof Uint8Array) {
-    var s = typeof v === "string" ? utf8Encode(v) : v;
-    out.push(encHead(s === v ? 2 : 3, s.length), s);
-  } else if (typeof v === "boolean" || v === null) out.push(new Uint8Array([v ? 0xf5 : v === null ? 0xf6 : 0xf4]));
-  else if (Array.isArray(v)) {
-    out.push(encHead(4, v.length));
-    for (i = 0; i < v.length; i++) encInto(v[i], out, depth + 1);
-  } else if (isMap(v)) {
-    if (v.k.length !== v.v.length) throw perr("CBOR_UNSUPPORTED", "map keys and values differ in number");
-    // Deterministic order: keys sorted by their encoded bytes.
-    var ek: Bytes[] = [];
-    var ix: number[] = [];
-    for (i = 0; i < v.k.length; i++) {
-      ek.push(encode(v.k[i]));
-      ix.push(i);
-    }
-    ix.sort(function (a, b) { return cmpBytes(ek[a], ek[b]); });
-    out.push(encHead(5, ix.length));
-    for (i = 0; i < ix.length; i++) {
-      if (i > 0 && cmpBytes(ek[ix[i - 1]], ek[ix[i]]) === 0) throw perr("CBOR_DUP_KEY", "duplicate map key");
-      out.push(ek[ix[i]]);
-      encInto(v.v[ix[i]], out, depth + 1);
-    }
-  } else if (v && typeof (v as CborTag).$tag === "number") {
-    out.push(encHead(6, (v as CborTag).$tag));
-    encInto((v as CborTag).v, out, depth + 1);
-  } else throw perr("CBOR_UNSUPPORTED", "value cannot be encoded as CBOR");
-}
-
 /** Bytewise lexicographic order, shorter first on a common prefix. */
-export function cmpBytes(a: Bytes, b: Bytes): number {
+function cmpBytes(a: Bytes, b: Bytes): number {
   var n = a.length < b.length ? a.length : b.length;
   for (var i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
 }
 
-export function encode(v: CborValue): Bytes {
-  var out: Bytes[] = [];
-  encInto(v, out, 0);
-  return out.length === 1 ? out[0] : concat(out);
+/** Deterministic encoding of one item. `depth` is internal (the nesting of `v`). */
+export function encode(v: CborValue, depth?: number): Bytes {
+  var d = (depth || 0) + 1;
+  if (d > 9) throw perr("CBOR_DEPTH", "CBOR nesting deeper than 8");
+  var out: Bytes[], i, ek: Bytes[], ix: number[];
+  if (typeof v === "number") {
+    if (v !== Math.floor(v) || Math.abs(v) > 9007199254740992) throw perr("CBOR_UNSUPPORTED", "only integers up to 2^53 can be encoded");
+    return v < 0 ? encHead(1, -1 - v) : encHead(0, v);
+  }
+  if (typeof v === "boolean" || v === null) return new Uint8Array([v ? 0xf5 : v === null ? 0xf6 : 0xf4]);
+  if (typeof v === "string" || v instanceof Uint8Array) {
+    var s = typeof v === "string" ? utf8Encode(v) : v;
+    out = [encHead(s === v ? 2 : 3, s.length), s];
+  } else if (Array.isArray(v)) {
+    out = [encHead(4, v.length)];
+    for (i = 0; i < v.length; i++) out.push(encode(v[i], d));
+  } else if (isMap(v)) {
+    if (v.k.length !== v.v.length) throw perr("CBOR_UNSUPPORTED", "map keys and values differ in number");
+    // Deterministic order: keys sorted by their encoded bytes.
+    ek = [];
+    ix = [];
+    for (i = 0; i < v.k.length; i++) {
+      ek.push(encode(v.k[i]));
+      ix.push(i);
+    }
+    ix.sort(function (a, b) { return cmpBytes(ek[a], ek[b]); });
+    out = [encHead(5, ix.length)];
+    for (i = 0; i < ix.length; i++) {
+      if (i > 0 && cmpBytes(ek[ix[i - 1]], ek[ix[i]]) === 0) throw perr("CBOR_DUP_KEY", "duplicate map key");
+      out.push(ek[ix[i]], encode(v.v[ix[i]], d));
+    }
+  } else if (v && typeof (v as CborTag).$tag === "number") out = [encHead(6, (v as CborTag).$tag), encode((v as CborTag).v, d)];
+  else throw perr("CBOR_UNSUPPORTED", "value cannot be encoded as CBOR");
+  return concat(out);
 }
 
 /** A CBOR sequence (RFC 8742): items one after another, no enclosing array. */
 export function encodeSeq(items: CborValue[]): Bytes {
   var out: Bytes[] = [];
-  for (var i = 0; i < items.length; i++) encInto(items[i], out, 0);
+  for (var i = 0; i < items.length; i++) out.push(encode(items[i]));
   return concat(out);
 }
 
@@ -154,82 +150,97 @@ export function peekMajor(r: Reader): number {
  * value of type `want`. Returns the integer, a byte string as a view into the input (copy
  * it to keep it apart), a text string, or for an array or a map its number of items,
  * bounded by the input left. The head's argument is also left in r.n.
+ *
+ * Whole items of any type: `want` 8 builds the value (byte strings copied, maps as
+ * CborMap); `want` omitted checks the item by every rule and returns its encoded bytes (a
+ * view into the input: readRaw); 9 only checks it. Then `key` is the nesting depth.
  */
 export function readAs(r: Reader, want: 2, key?: number): Bytes;
 export function readAs(r: Reader, want: 3, key?: number): string;
+export function readAs(r: Reader, want: 8 | 9, depth?: number): CborValue;
 export function readAs(r: Reader, want: number, key?: number): number;
-export function readAs(r: Reader, want: number, key?: number): number | string | Bytes {
-  if (key !== undefined && readAs(r, -1) !== key) throw perr("CBOR_TYPE", "unexpected map key");
+export function readAs(r: Reader, want?: number, key?: number): any {
   var b = r.b;
-  var ib = b[r.p++]; // undefined at the end: then the length check below fails
-  var major = ib >> 5;
-  var n = ib & 31;
+  var p = r.p;
+  var major, n: any, len, m: any, i, x, prev;
+  if (!(want! < 8)) {
+    // A whole item; a map key is always built, to find duplicates.
+    if (key! > 8) throw perr("CBOR_DEPTH", "CBOR nesting deeper than 8");
+    major = peekMajor(r);
+    n = readAs(r, major < 2 ? -1 : major);
+    len = want === 8 ? 8 : 9; // nested items: built only when this one is
+    key = (key || 0) + 1;
+    if (major === 2 && len === 8) n = new Uint8Array(n);
+    if (major === 7) n = n === 20 ? false : n === 21 ? true : null;
+    if (major === 6) n = { $tag: n, v: readAs(r, len, key) };
+    if (major > 3 && major < 6) {
+      m = major === 4 ? [] : cmap([], []);
+      for (i = 0; i < n; i++) {
+        if (major === 5) {
+          x = r.p;
+          var k = readAs(r, 8, key);
+          if (typeof k !== "number" && typeof k !== "string") throw perr("CBOR_UNSUPPORTED", "map keys must be integers or text");
+          x = b.subarray(x, r.p);
+          if (m.k.indexOf(k) >= 0) throw perr("CBOR_DUP_KEY", "duplicate map key");
+          if (r.det && prev && cmpBytes(prev, x) > 0) throw perr("CBOR_NON_CANONICAL", "map keys are not in deterministic order");
+          prev = x;
+          m.k.push(k);
+        }
+        x = readAs(r, len, key);
+        if (major === 5) m.v.push(x);
+        else if (len === 8) m.push(x);
+      }
+      n = m;
+    }
+    return want === undefined ? b.subarray(p, r.p) : n;
+  }
+  if (key !== undefined && readAs(r, -1) !== key) throw perr("CBOR_TYPE", "unexpected map key");
+  p = r.p;
+  var ib = b[p++]; // undefined at the end: then the length check below fails
+  major = ib >> 5;
+  n = ib & 31;
   if (n > 27) throw perr(n === 31 ? "CBOR_INDEFINITE" : "CBOR_RESERVED", "indefinite-length or reserved CBOR head");
-  var len = n > 23 ? 1 << (n - 24) : 0;
-  if (r.p + len > b.length) throw perr("CBOR_TRUNCATED", "CBOR input ends within an item");
+  len = n > 23 ? 1 << (n - 24) : 0;
+  if (p + len > b.length) throw perr("CBOR_TRUNCATED", "CBOR input ends within an item");
+  if (major === 7 && (len || n < 20 || n > 22)) throw perr("CBOR_UNSUPPORTED", "CBOR floats, undefined and other simple values are not supported");
   if (len) {
-    if (major === 7) throw perr("CBOR_UNSUPPORTED", "CBOR floats and extended simple values are not supported");
-    // Big-endian, at most 2^53: checked before each step, so n stays exact in a double.
+    // Big-endian, at most 2^53 (2^53 - 1 for a negative integer's -1 - n): checked before
+    // each step, so n stays exact in a double.
     for (n = 0; len > 0; len--) {
-      if (n * 256 > 9007199254740992 - b[r.p]) throw perr("CBOR_INT_RANGE", "CBOR integer beyond 2^53");
-      n = n * 256 + b[r.p++];
+      if (n * 256 > 9007199254740992 - b[p] - +(major === 1)) throw perr("CBOR_INT_RANGE", "CBOR integer beyond 2^53");
+      n = n * 256 + b[p++];
     }
     len = ib & 31;
     if (r.det && n < (len === 24 ? 24 : Math.pow(2, 4 << (len - 24)))) throw perr("CBOR_NON_CANONICAL", "CBOR head is not in its shortest form");
   }
-  if (major === 7 && (n < 20 || n > 22)) throw perr("CBOR_UNSUPPORTED", "unsupported CBOR simple value");
-  var p = r.p;
+  r.p = p;
   r.n = n;
-  if (want < 0 ? major > 1 : major !== want) throw perr("CBOR_TYPE", "unexpected CBOR type");
-  if (major < 2) {
-    if (major && n >= 9007199254740992) throw perr("CBOR_INT_RANGE", "CBOR integer beyond 2^53");
-    return major ? -1 - n : n;
-  }
+  if (want! < 0 ? major > 1 : major !== want) throw perr("CBOR_TYPE", "unexpected CBOR type");
+  if (major < 2) return major ? -1 - n : n;
   if (major > 5) return n;
   // Every item takes at least one byte (a map entry two): this bounds allocation by the input size.
   if ((major === 5 ? 2 * n : n) > b.length - p) throw perr("CBOR_LENGTH", "CBOR length beyond the input");
   if (major > 3) return n;
   r.p = p + n;
-  var s = b.subarray(p, p + n);
-  return major === 2 ? s : utf8Decode(s);
+  b = b.subarray(p, p + n);
+  return major === 2 ? b : utf8Decode(b);
 }
 
+/** Checks one item by every rule and returns its encoded bytes (a view into the input). */
+export var readRaw: (r: Reader) => Bytes = readAs as any;
+
 /**
- * Reads one item. With `build` false the item is only checked (every rule applies, no
- * value is built) and the result is meaningless: readRaw uses this.
+ * Reads one whole item at nesting `depth`: the value when `build`, else the item is only
+ * checked. readAs(r, 8, depth) does the same without this function.
  */
 export function readValue(r: Reader, depth: number, build: boolean): CborValue {
-  if (depth > 8) throw perr("CBOR_DEPTH", "CBOR nesting deeper than 8");
-  var major = peekMajor(r);
-  var v: any = readAs(r, major < 2 ? -1 : major);
-  var m: any, i, x, prev, c;
-  if (major < 4) return major === 2 && build ? new Uint8Array(v) : v;
-  if (major > 6) return v === 20 ? false : v === 21 ? true : null;
-  if (major > 5) return { $tag: v, v: readValue(r, depth + 1, build) };
-  m = major === 4 ? [] : cmap([], []);
-  for (i = 0; i < v; i++) {
-    if (major === 5) {
-      x = r.p;
-      var key = readValue(r, depth + 1, true);
-      if (typeof key !== "number" && typeof key !== "string") throw perr("CBOR_UNSUPPORTED", "map keys must be integers or text");
-      x = r.b.subarray(x, r.p);
-      c = prev ? cmpBytes(prev, x) : -1;
-      if (c === 0 || m.k.indexOf(key) >= 0) throw perr("CBOR_DUP_KEY", "duplicate map key");
-      if (r.det && c > 0) throw perr("CBOR_NON_CANONICAL", "map keys are not in deterministic order");
-      prev = x;
-      m.k.push(key);
-    }
-    x = readValue(r, depth + 1, build);
-    if (major === 5) m.v.push(x);
-    else if (build) m.push(x);
-  }
-  return m;
+  return readAs(r, build ? 8 : 9, depth);
 }
 
 /** Decodes exactly one item; anything after it is an error. */
 export function decode(b: Bytes, det?: boolean): CborValue {
   var r = reader(b, det);
-  var v = readValue(r, 0, true);
+  var v = readAs(r, 8);
   if (r.p < b.length) throw perr("CBOR_TRAILING", "bytes after the CBOR item");
   return v;
 }
@@ -238,13 +249,6 @@ export function decode(b: Bytes, det?: boolean): CborValue {
 export function decodeSeq(b: Bytes, det?: boolean): CborValue[] {
   var r = reader(b, det);
   var out: CborValue[] = [];
-  while (r.p < b.length) out.push(readValue(r, 0, true));
+  while (r.p < b.length) out.push(readAs(r, 8));
   return out;
-}
-
-/** Checks one item and returns its encoded bytes (a view into the input). */
-export function readRaw(r: Reader): Bytes {
-  var s = r.p;
-  readValue(r, 0, false);
-  return r.b.subarray(s, r.p);
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { fromHex, toHex } from "../../src/core/bytes";
-import { cmap, decode, decodeSeq, encHead, encode, encodeSeq, isMap, readAs, readRaw, reader, type CborValue } from "../../src/core/cbor";
+import { cmap, decode, decodeSeq, encHead, encode, encodeSeq, isMap, mapGet, readAs, readRaw, readValue, reader, type CborMap, type CborValue } from "../../src/core/cbor";
 import { isPairkitError } from "../../src/core/errors";
 import { sigStructure1, encStructure0 } from "../../src/core/cose";
 
@@ -68,6 +68,9 @@ describe("strict CBOR decoding", () => {
     ["3b0020000000000000", "CBOR_INT_RANGE"],
     ["f97e00", "CBOR_UNSUPPORTED"],
     ["f7", "CBOR_UNSUPPORTED"],
+    ["f814", "CBOR_UNSUPPORTED"],
+    ["fb7ff8000000000000", "CBOR_UNSUPPORTED"],
+    ["f9", "CBOR_TRUNCATED"],
     ["a2010201", "CBOR_LENGTH"],
     ["a10118", "CBOR_TRUNCATED"],
     ["a201020103", "CBOR_DUP_KEY"],
@@ -87,6 +90,12 @@ describe("strict CBOR decoding", () => {
       expect(codeOf(() => decode(fromHex(h), det))).toBe(code);
     });
   }
+
+  it("integers and tags up to 2^53, negative integers down to -2^53", () => {
+    expect(decode(fromHex("3b001fffffffffffff"))).toBe(-(2 ** 53));
+    expect(decode(fromHex("1b0020000000000000"))).toBe(2 ** 53);
+    expect(decode(fromHex("db0020000000000000" + "01"))).toEqual({ $tag: 2 ** 53, v: 1 });
+  });
 
   it("accepts non-shortest heads and unsorted keys outside deterministic mode", () => {
     expect(decode(fromHex("1817"))).toBe(23);
@@ -131,6 +140,13 @@ describe("streaming reader", () => {
     expect(codeOf(() => readRaw(reader(fromHex("82a1010262c328"))))).toBe("BAD_UTF8");
     expect(codeOf(() => readRaw(reader(fromHex("a2010201"))))).toBe("CBOR_LENGTH");
     expect(codeOf(() => readRaw(reader(fromHex("a203040102"), true)))).toBe("CBOR_NON_CANONICAL");
+    // Whole items: 8 builds the value (byte strings copied out of the input), 9 only checks.
+    const w = reader(fromHex("82" + "4101" + "a1616102" + "01"));
+    const v = readAs(w, 8) as [Uint8Array, unknown];
+    expect(v[0].buffer).not.toBe(w.b.buffer);
+    expect(mapGet(v[1] as CborMap, "a")).toBe(2);
+    expect(readValue(w, 0, true)).toBe(1);
+    expect(codeOf(() => readAs(reader(fromHex("81".repeat(9) + "01")), 9))).toBe("CBOR_DEPTH");
   });
 
   it("heads in the shortest form, up to 2^53", () => {
