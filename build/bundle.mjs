@@ -42,6 +42,7 @@ import { checkBundle, formatProblem } from "./gate.mjs";
 import { runStartupInSandbox } from "./sandbox.mjs";
 import { BOARD_GLOBALS } from "./espruino-facts.mjs";
 import { fixClassSelfNames, parseLoose } from "./rewrite.mjs";
+import { checkEventDetails, mangleOptions } from "./mangle.mjs";
 
 export var DEFAULT_ENTRY = join(ROOT, "firmware", "main.ts");
 export var DIST = join(ROOT, "dist");
@@ -97,8 +98,8 @@ function relSource(p) {
   return s;
 }
 
-async function esbuildPass(entry, board, defines, minify) {
-  var res = await esbuild.build({
+async function esbuildPass(entry, board, defines, minify, mangle) {
+  var res = await esbuild.build(Object.assign({
     stdin: { contents: entryContents(entry, minify), resolveDir: ROOT, sourcefile: "pk-entry.js", loader: "js" },
     bundle: true,
     write: false,
@@ -118,7 +119,7 @@ async function esbuildPass(entry, board, defines, minify) {
     logLevel: "silent",
     metafile: true,
     plugins: minify ? [deviceSourcePlugin()] : [],
-  });
+  }, mangle ? { mangleProps: mangle.mangleProps, reserveProps: mangle.reserveProps } : {}));
   var js = res.outputFiles.find(function (f) { return f.path.endsWith(".js"); });
   var map = res.outputFiles.find(function (f) { return f.path.endsWith(".map"); });
   var mapObj = JSON.parse(map.text);
@@ -133,24 +134,32 @@ async function esbuildPass(entry, board, defines, minify) {
  * @param {{ entry?: string, write?: boolean, outDir?: string, sandbox?: boolean, debug?: boolean, sourceCheck?: boolean }} [opts]
  *   write: write dist/<board>/firmware.js(.map) (default true)
  *   sandbox: run the start-up sandbox on the shipped bundle (default true)
+ *   mangle: rename the bundle's own property names (build/mangle.mjs; default true)
  * @returns {Promise<{ board: object, code: string, map: object, bytes: number, ok: boolean,
  *   gate: object, sourceGate: object|null, sandbox: object|null, report: object, errors: string[] }>}
  */
 export async function buildBoard(name, opts) {
-  opts = Object.assign({ entry: DEFAULT_ENTRY, write: true, outDir: DIST, sandbox: true, debug: false, sourceCheck: true }, opts || {});
+  opts = Object.assign({ entry: DEFAULT_ENTRY, write: true, outDir: DIST, sandbox: true, debug: false, sourceCheck: true, mangle: true }, opts || {});
   var board = loadBoard(name);
   var defines = boardDefines(board, { debug: opts.debug });
   if (!existsSync(opts.entry)) throw new Error("no firmware entry at " + relative(ROOT, opts.entry));
 
   var errors = [];
   var sourceGate = null;
+  var check = await esbuildPass(opts.entry, board, defines, false);
   if (opts.sourceCheck) {
-    var check = await esbuildPass(opts.entry, board, defines, false);
     // No board here: pass 1 keeps `if (false) {...}` branches (only the minifier removes
     // them), so board-specific rules (NRF, require("net")) run on the shipped bundle only.
     sourceGate = checkBundle(check.code, { file: board.name + "/check.js", sourceMap: check.map });
   }
-  var ship = await esbuildPass(opts.entry, board, defines, true);
+  var mangle = null;
+  if (opts.mangle) {
+    for (var ev of checkEventDetails(check.code)) {
+      errors.push(board.name + ": check.js:" + ev.line + ":" + ev.column + ": the detail of a " + ev.call + "() event must be an object literal, so that property mangling keeps its keys");
+    }
+    mangle = mangleOptions(check.code);
+  }
+  var ship = await esbuildPass(opts.entry, board, defines, true, mangle);
   var code = ship.code;
   var bytes = Buffer.byteLength(code, "utf8");
   var gate = checkBundle(code, { file: board.name + "/firmware.js", board: board, sourceMap: ship.map });
