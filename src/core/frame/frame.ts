@@ -20,14 +20,19 @@
  * has no timers).
  *
  * A Channel (see ../link.ts, which re-exports the channel functions) is a framer bound to
- * a link: one object holds both states, and the link's onData/onClose is one shared
- * function that finds its channel through `this` (no closures per channel).
+ * a link: one object holds both states, and the link's onData/onClose is channelTick
+ * itself, which finds its channel through `this` (no closures per channel).
  *
  * Device code: Espruino subset, few functions. (Never `.slice` a typed array here: on
  * Espruino 2v29 it returns a plain Array; copies are `new Uint8Array(x.subarray(a, b))`.)
+ *
+ * Host only: FramerOptions and the counters (delivered, garbage, ...). Device bundles drop
+ * both (nothing on a device passes options or reads counters): channels there use the
+ * link's MTU, 1024-byte messages, 2 partial messages and a 10 s reassembly timeout.
  */
 import type { Bytes } from "../bytes";
 import { perr } from "../errors";
+import { DEVICE } from "../target";
 import type { Channel, Link } from "../link";
 
 import { FRAME_HDR, FRAME_MAX_FRAGS } from "./consts";
@@ -80,7 +85,10 @@ export interface Framer {
   done: number;
   hid: number;
   dt: number;
-  /** Counters (never reset): delivered messages, dropped garbage, duplicate fragments, expired and evicted partials. */
+  /**
+   * Counters (never reset; host only, absent on devices): delivered messages, dropped
+   * garbage, duplicate fragments, expired and evicted partials.
+   */
   delivered: number;
   garbage: number;
   dups: number;
@@ -108,7 +116,8 @@ export function frameOut(f: Framer, ch: number, msg: Bytes): Bytes[] {
     if ((f as Channel).closed) throw perr("LINK_CLOSED", "closed");
     f.mtu = l.mtu;
   }
-  if (!(ch >= 1 && ch <= 15 && ch === (ch | 0))) throw perr("FRAME_CHANNEL", "bad channel");
+  // An integer 1..15.
+  if (!(ch && ch === (ch & 15))) throw perr("FRAME_CHANNEL", "bad channel");
   var s = f.mtu - FRAME_HDR;
   var len = msg.length;
   var n = Math.ceil(len / s);
@@ -118,10 +127,10 @@ export function frameOut(f: Framer, ch: number, msg: Bytes): Bytes[] {
   var out: Bytes[] = [];
   for (var i = 0; i < n; i++) {
     var o = i * s;
-    var e = i < n - 1 ? o + s : len;
+    var e = o + s < len ? o + s : len;
     var w = new Uint8Array(FRAME_HDR + e - o);
     w[0] = (ch << 4) | id;
-    w[1] = (i < n - 1 ? 0 : 128) | i;
+    w[1] = e < len ? i : i | 128;
     w.set(msg.subarray(o, e), FRAME_HDR);
     if (l) l.send(w);
     else out.push(w);
@@ -135,89 +144,85 @@ export function frameOut(f: Framer, ch: number, msg: Bytes): Bytes[] {
  */
 export function frameIn(f: Framer, d: Bytes | null, now: number): FrameMsg | null {
   var ps = f.p;
+  var p: FramePartial | null = null;
   var i;
   for (i = ps.length - 1; i >= 0; i--) {
     if (now - ps[i].t > f.to || now < ps[i].t) {
       ps.splice(i, 1);
-      f.expired++;
+      if (!DEVICE) f.expired++;
     }
   }
   if (now - f.dt > f.to) f.done = 0;
   if (d == null) return null;
+  // Every way out but a delivery, a duplicate and an incomplete message ends as garbage at the bottom.
   try {
     var k = d[0];
     var id = k & 15;
     var last = d[1] >> 7;
     var x = d[1] & 127;
     var pl = d.length - FRAME_HDR;
-    if (!(d instanceof Uint8Array) || pl < 1 || k < 16) {
-      f.garbage++;
-      return null;
-    }
-    var p: FramePartial | null = null;
-    for (i = 0; i < ps.length; i++) if (ps[i].k === k) p = ps[i];
-    var fresh = !p;
-    if (p ? (p.g[x >> 3] >> (x & 7)) & 1 : (f.done >> id) & 1) {
-      f.dups++;
-      return null;
-    }
-    if (!p) p = { k: k, t: now, s: 0, b: null, g: new Uint8Array(16), c: 0, h: 0, n: 0, l: 0 };
-    // Consistency: one last fragment, nothing beyond it, equal strides (a last one at most
-    // the stride), and the message fits in max (a fragment ends at x * stride + pl; when the
-    // last one came first the stride is at least its pl).
-    var s = p.s || (last ? 0 : pl);
-    if ((last ? p.n || p.h > x || (s && pl > s) : (p.n && x >= p.n - 1) || pl !== s) ||
-        x * (s || pl) + pl > f.max || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > f.max))) {
-      f.garbage++;
-      return null;
-    }
-    if (fresh) {
-      // A newer id (less than half the id space ahead): ids that far ahead are not "recently done" any more.
-      var a = (id - f.hid) & 15;
-      if (a && a < 8) {
-        for (i = 1; i <= a; i++) f.done &= ~(1 << ((f.hid + i + 8) & 15));
-        f.hid = id;
+    if (d instanceof Uint8Array && pl > 0 && k > 15) {
+      for (i = 0; i < ps.length; i++) if (ps[i].k === k) p = ps[i];
+      var fresh = !p;
+      if (p ? (p.g[x >> 3] >> (x & 7)) & 1 : (f.done >> id) & 1) {
+        if (!DEVICE) f.dups++;
+        return null;
       }
-      // A message of one fragment completes below without being held.
-      if (x || !last) {
-        if (ps.length >= f.np) {
-          ps.shift();
-          f.evicted++;
+      if (!p) p = { k: k, t: now, s: 0, b: null, g: new Uint8Array(16), c: 0, h: 0, n: 0, l: 0 };
+      // Consistency: one last fragment, nothing beyond it, equal strides (a last one at most
+      // the stride), and the message fits in max (a fragment ends at x * stride + pl; when the
+      // last one came first the stride is at least its pl).
+      var s = p.s || (last ? 0 : pl);
+      if (!((last ? p.n || p.h > x || (s && pl > s) : (p.n && x >= p.n - 1) || pl !== s) ||
+          x * (s || pl) + pl > f.max || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > f.max)))) {
+        if (fresh) {
+          // A newer id (less than half the id space ahead): ids that far ahead are not "recently done" any more.
+          var a = (id - f.hid) & 15;
+          if (a && a < 8) {
+            for (i = 1; i <= a; i++) f.done &= ~(1 << ((f.hid + i + 8) & 15));
+            f.hid = id;
+          }
+          // A message of one fragment completes below without being held.
+          if (x || !last) {
+            if (ps.length >= f.np) {
+              ps.shift();
+              if (!DEVICE) f.evicted++;
+            }
+            ps.push(p);
+          }
         }
-        ps.push(p);
+        if (last) {
+          p.n = x + 1;
+          p.l = pl;
+        }
+        if (s && !p.s) {
+          // The stride is known now: the buffer, with the last fragment when it came first.
+          var lp = p.b;
+          var cap = p.n ? (p.n - 1) * s + p.l : s * FRAME_MAX_FRAGS;
+          p.s = s;
+          p.b = new Uint8Array(cap < f.max ? cap : f.max);
+          if (lp) p.b.set(lp, (p.n - 1) * s);
+        }
+        if (s) (p.b as Bytes).set(d.subarray(FRAME_HDR), x * s);
+        else p.b = new Uint8Array(d.subarray(FRAME_HDR));
+        p.g[x >> 3] |= 1 << (x & 7);
+        if (x > p.h) p.h = x;
+        if (++p.c !== p.n) return null;
+        i = ps.indexOf(p);
+        if (i >= 0) ps.splice(i, 1);
+        var len = (p.n - 1) * s + p.l;
+        var b = p.b as Bytes;
+        f.done |= 1 << id;
+        f.dt = now;
+        if (!DEVICE) f.delivered++;
+        return { ch: k >> 4, msg: b.length === len ? b : new Uint8Array(b.subarray(0, len)) };
       }
     }
-    if (last) {
-      p.n = x + 1;
-      p.l = pl;
-    }
-    if (s && !p.s) {
-      // The stride is known now: the buffer, with the last fragment when it came first.
-      var lp = p.b;
-      var cap = p.n ? (p.n - 1) * s + p.l : s * FRAME_MAX_FRAGS;
-      p.s = s;
-      p.b = new Uint8Array(cap < f.max ? cap : f.max);
-      if (lp) p.b.set(lp, (p.n - 1) * s);
-    }
-    if (s) (p.b as Bytes).set(d.subarray(FRAME_HDR), x * s);
-    else p.b = new Uint8Array(d.subarray(FRAME_HDR));
-    p.g[x >> 3] |= 1 << (x & 7);
-    if (x > p.h) p.h = x;
-    if (++p.c === p.n) {
-      i = ps.indexOf(p);
-      if (i >= 0) ps.splice(i, 1);
-      var len = (p.n - 1) * s + p.l;
-      var b = p.b as Bytes;
-      f.done |= 1 << id;
-      f.dt = now;
-      f.delivered++;
-      return { ch: k >> 4, msg: b.length === len ? b : new Uint8Array(b.subarray(0, len)) };
-    }
-    return null;
   } catch (e) {
-    f.garbage++;
-    return null;
+    // (garbage)
   }
+  if (!DEVICE) f.garbage++;
+  return null;
 }
 
 /** Closes the channel and its link and drops every partial message. Idempotent. */
@@ -235,10 +240,18 @@ export function channelClose(c: Channel, why?: string): void {
 /**
  * Call periodically (for example once a second from setInterval): expires partial
  * messages and raises LINK_TIMEOUT once when the deadline has passed. With d, one received
- * write is taken first (what the link's onData does); a completed message goes to
- * onMessage and clears the deadline.
+ * write is taken first; a completed message goes to onMessage and clears the deadline.
+ *
+ * It is also the link's onData and onClose: called as the link's method (`this` = the
+ * link, one function for every channel), the argument is a write or a close reason.
  */
-export function channelTick(c: Channel, d?: Bytes): void {
+export function channelTick(this: Link | void, c: Channel, d?: Bytes): void {
+  var ch = this && (this as Link).pkch;
+  if (ch) {
+    if (typeof c === "string") return channelClose(ch, c);
+    d = c as unknown as Bytes;
+    c = ch;
+  }
   if (c.closed) return;
   var t = c.now();
   var m = frameIn(c, d || null, t);
@@ -251,31 +264,27 @@ export function channelTick(c: Channel, d?: Bytes): void {
   }
 }
 
-/** The link's onData and onClose (called as its methods): a write (bytes) or a close reason (string). */
-function chEvent(this: Link, x: Bytes | string): void {
-  var c = this.pkch;
-  if (c) {
-    if (typeof x === "string") channelClose(c, x);
-    else channelTick(c, x);
-  }
-}
-
 /**
  * Wraps a link (or nothing, for a bare framer): framing with the link's MTU, time from
  * now() (milliseconds).
  */
 export function channelOpen(link: Link, now: () => number, opts?: FramerOptions): Channel {
-  var x = opts || {};
-  var c: Channel = {
-    mtu: link ? link.mtu : x.mtu || 20, max: x.maxMsg || 1024, np: x.maxPartials || 2, to: x.timeout || 10000,
-    nid: 0, p: [], done: 0, hid: 15, dt: 0,
-    delivered: 0, garbage: 0, dups: 0, expired: 0, evicted: 0,
+  var c = {
+    mtu: link ? link.mtu : 20, max: 1024, np: 2, to: 10000, nid: 0, p: [], done: 0, hid: 15, dt: 0,
     link: link, now: now, onMessage: null, onError: null, deadline: 0, closed: false
-  };
+  } as unknown as Channel;
+  // (Expressions only: esbuild drops a DEVICE block only when it holds no statements.)
+  if (!DEVICE) {
+    c.delivered = c.garbage = c.dups = c.expired = c.evicted = 0;
+    c.mtu = link ? link.mtu : (opts && opts.mtu) || 20;
+    c.max = (opts && opts.maxMsg) || 1024;
+    c.np = (opts && opts.maxPartials) || 2;
+    c.to = (opts && opts.timeout) || 10000;
+  }
   if (!(c.mtu >= 3 && c.max >= 1 && c.np >= 1 && c.to > 0)) throw perr("FRAME_BAD_OPTION", "bad option");
   if (link) {
     link.pkch = c;
-    link.onData = link.onClose = chEvent;
+    link.onData = link.onClose = channelTick as unknown as (x: unknown) => void;
   }
   return c;
 }
