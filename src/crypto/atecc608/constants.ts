@@ -53,20 +53,24 @@ export const ST_ASLEEP = 0;
 export const ST_IDLE = 1;
 export const ST_AWAKE = 2;
 
-/** Phases of the driver's state machine: what it waits for (driver.ts, step). 0: nothing, pick the next job. */
+/**
+ * Phases of the driver's state machine: what it waits for (driver.ts, step). 0: nothing,
+ * pick the next job. A bus failure ends the job in every phase above P_SEND (the phases
+ * entered with a transfer's outcome that matters); below it, outcomes are ignored.
+ */
 export const P_TICK = 1; // queue drained, chip awake: one tick before idling
-export const P_IDLED = 2; // idle word written
+export const P_IDLED = 2; // idle word written (nonzero: a transfer is in flight)
 export const P_SLEPT = 3; // sleep word written
 export const P_FIN = 4; // (jump) finish the job with e / r
 export const P_RETRY = 5; // (jump) retry after error e; x: 0 at once, 1 idle first, 2 the chip lost its state
-export const P_BEGIN = 6; // (re)start the job: wake the chip unless it is awake
-export const P_WAKE = 7; // send the wake pulse
-export const P_WOKE = 8; // wake pulse sent
-export const P_WREAD = 9; // tWHI elapsed: read the wake response
-export const P_WOKEN = 10; // wake response read
-export const P_SEND = 11; // send the packet (the Nonce first when there is one)
-export const P_SENT = 12; // packet written
-export const P_POLL = 13; // execution time (or a poll interval) elapsed: read the response
+export const P_BEGIN = 6; // (re)start the job (after an idle word): wake the chip unless it is awake
+export const P_WAKE = 7; // (after an idle word) send the wake pulse
+export const P_WREAD = 8; // tWHI elapsed: read the wake response
+export const P_SEND = 9; // send the packet (the Nonce first when there is one)
+export const P_WOKE = 10; // wake pulse sent
+export const P_WOKEN = 11; // wake response read
+export const P_SENT = 12; // packet written (a NACK retries instead)
+export const P_POLL = 13; // execution time (or a poll interval) elapsed, or output pointer reset: read the response
 export const P_READ = 14; // response read
 /** Wake attempts before SE_NO_DEVICE / SE_WAKE_FAILED; polls (2 ms apart) after the worst-case execution time before a response counts as lost. */
 export const WAKE_TRIES = 3;

@@ -29,6 +29,7 @@
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
+import { DEVICE } from "../../core/target";
 import {
   OP_READ, OP_WRITE, OP_NONCE, OP_LOCK, OP_RANDOM, OP_COUNTER, OP_INFO, OP_GENKEY, OP_SIGN, OP_ECDH, OP_VERIFY, OP_SHA,
   T_READ, T_WRITE, T_NONCE, T_LOCK, T_RANDOM, T_COUNTER, T_INFO, T_GENKEY, T_SIGN, T_ECDH, T_VERIFY, T_SHA,
@@ -89,7 +90,8 @@ export type SeDone = (e: any, r: any) => any;
  * A queued request: p packet (null: sleep), e execution ms, n response data length,
  * q Nonce packet to send first (or null), d whether the command itself is next (no Nonce,
  * or the Nonce went in during this wake), m `done` of seRun, y / f its promise's resolve
- * and reject.
+ * and reject. While it runs: a attempts, w wakes, o polls and c CRC re-reads left, s
+ * whether anything answered a wake (on the job, not the driver: freed with it).
  */
 interface SeJob {
   p: Uint8Array | null;
@@ -100,6 +102,11 @@ interface SeJob {
   m: SeDone | null | undefined;
   y: (r: any) => void;
   f: (e: any) => void;
+  a?: number;
+  w?: number;
+  o?: number;
+  c?: number;
+  s?: boolean;
 }
 
 /**
@@ -116,15 +123,15 @@ export interface SeDriver {
    * sets it; otherwise the provider queues one ahead of the first Sign.
    */
   sd?: boolean;
-  /** The injected delay (SeDriverOptions.delay), if any: callers that must wait a tick use it too. */
+  /** The injected delay (SeDriverOptions.delay; host only), if any: callers that must wait a tick use it too. */
   readonly y?: ((fn: () => void, ms: number) => void) | undefined;
 }
 
 /** The driver's fields (short names: every property is an interpreter variable). */
 interface Drv extends SeDriver {
   ep: number;
-  /** bus */
-  b: SeBus | SeIoBus;
+  /** bus (callback form) */
+  b: SeIoBus;
   /** time scale, retries, delay */
   s: number;
   r: number;
@@ -134,12 +141,6 @@ interface Drv extends SeDriver {
   q: SeJob[];
   j: SeJob | null | undefined;
   ph: number;
-  /** attempts, polls, re-reads and wakes left for the current job; whether anything answered a wake */
-  a: number;
-  o: number;
-  rr: number;
-  wl: number;
-  sn: boolean;
   /** step bound to this driver: the one callback of every bus transfer and timer */
   cb: (e?: any, r?: any) => void;
   /** while in bus.io: 1, or [e, r] when it answered at once */
@@ -165,7 +166,8 @@ var CRC_NIB: Uint16Array | null = null;
 /**
  * cryptoauthlib's CRC-16 (atCRC) over data[start, start+len): returned as a number whose
  * low byte goes first on the wire. Computed as the bit-reflected form of CRC-16/ARC with a
- * 16-entry nibble table (two lookups a byte), then reflected once at the end.
+ * 16-entry nibble table (two lookups a byte: a bit loop would cost four times the
+ * interpreted steps), then reflected once at the end.
  */
 export function crc16(data: Bytes, start: number, len: number): number {
   var t = CRC_NIB;
@@ -213,11 +215,27 @@ export function encodeCommand(opcode: number, p1: number, p2: number, data?: Byt
 }
 
 /**
- * A driver over a bus (promise form, or callback form: SeIoBus). Retries (bounded by
- * opts.retries) re-read a response whose CRC is wrong (word address 0x00 resets the chip's
- * output pointer, so the same response comes again without executing twice), and re-wake
- * then re-send a command the chip did not take (NACK, status 0x11, 0xEE, 0xFF, response
- * never arrived).
+ * A promise-form bus (host only) in the callback form the driver speaks; `this.w` is the
+ * SeBus. Answers always come later, as the promises settle.
+ */
+function promiseIo(this: { w: SeBus }, k: number, a: any, cb: (e: any, r?: Uint8Array | null) => void): void {
+  (k ? (k < 2 ? this.w.write(a) : this.w.read(a)) : this.w.wake()).then(
+    function (v: any) {
+      cb(null, v);
+    },
+    function (v: any) {
+      cb(v || perr("SE_BUS", "secure-element bus failed"));
+    },
+  );
+}
+
+/**
+ * A driver over a bus (callback form: SeIoBus; host code may pass the promise form).
+ * Retries (bounded by opts.retries) re-read a response whose CRC is wrong (word address
+ * 0x00 resets the chip's output pointer, so the same response comes again without
+ * executing twice), and re-wake then re-send a command the chip did not take (NACK,
+ * status 0x11, 0xEE, 0xFF, response never arrived). Devices have neither promise-form
+ * buses nor opts.delay (a simulation's clock): both are host only.
  */
 export function createSeDriver(bus: SeBus | SeIoBus, opts?: SeDriverOptions): SeDriver {
   var o = opts || {};
@@ -225,13 +243,16 @@ export function createSeDriver(bus: SeBus | SeIoBus, opts?: SeDriverOptions): Se
     b: bus,
     s: o.timeScale === undefined ? 1 : o.timeScale,
     r: o.retries === undefined ? 3 : o.retries,
-    y: o.delay,
     st: ST_ASLEEP,
     ep: 0,
     q: [],
     ph: 0,
     i: 0,
   } as unknown as Drv;
+  if (!DEVICE) {
+    d.y = o.delay;
+    if (!(bus as SeIoBus).io) d.b = { io: promiseIo, w: bus } as SeIoBus;
+  }
   d.cb = step.bind(null, d);
   return d;
 }
@@ -254,8 +275,13 @@ function step(d: Drv, e?: any, r?: any): void {
   var a: any;
   var t; // or a wait of t ms
   var x = 0;
-  var b = d.b as any;
   for (;;) {
+    if (e && p > P_SEND) {
+      // The link failed; or the chip NACKed a command: we thought it was awake, but the
+      // watchdog or a reset put it to sleep.
+      x = 2;
+      p = p === P_SENT && e.code === "SE_NACK" ? P_RETRY : P_FIN;
+    }
     k = t = -1;
     switch (p) {
       case P_TICK:
@@ -284,7 +310,6 @@ function step(d: Drv, e?: any, r?: any): void {
         }
         if (e) j.f(e);
         else j.y(r);
-        e = r = undefined;
         p = 0;
         continue;
       case P_IDLED:
@@ -301,15 +326,15 @@ function step(d: Drv, e?: any, r?: any): void {
           d.ph = 0;
           return;
         }
-        d.a = d.r;
+        j.a = d.r;
         p = P_BEGIN;
         continue;
       case P_BEGIN:
         p = P_SEND;
         if (d.st === ST_AWAKE) continue;
         j.d = !j.q;
-        d.wl = WAKE_TRIES;
-        d.sn = false;
+        j.w = WAKE_TRIES;
+        j.s = false;
         p = P_WAKE;
         continue;
       case P_WAKE:
@@ -317,8 +342,6 @@ function step(d: Drv, e?: any, r?: any): void {
         k = 0;
         break;
       case P_WOKE:
-        p = P_FIN;
-        if (e) continue;
         p = P_WREAD;
         t = 2 * d.s; // tWHI (1.5 ms), rounded up
         break;
@@ -329,28 +352,26 @@ function step(d: Drv, e?: any, r?: any): void {
         break;
       case P_WOKEN:
         p = P_FIN;
-        if (!e) {
-          if (r && r[0] === 4 && r[1] === 0x11 && r[2] === 0x33 && r[3] === 0x43) {
-            d.st = ST_AWAKE;
-            p = P_SEND;
-          } else if (r && r[0] === 4 && r[1] === 0x07) {
-            // hal_check_wake compares with 04 07 C4 40; those last two bytes are not the CRC
-            // of 04 07 (that is 40 C2), so only count and status are checked here.
-            e = perr("SE_SELFTEST_ERROR", "secure element failed its power-on self test");
-          } else {
-            // Nothing answered, or the chip was already awake and returned stale bytes: ask
-            // it to idle and wake it again (cryptoauthlib retries the wake the same way).
-            d.ep++;
-            d.st = ST_ASLEEP;
-            d.sn = d.sn || !!r;
-            if (--d.wl > 0) {
-              p = P_WAKE;
-              k = 1;
-              a = 0x02;
-              break;
-            }
-            e = d.sn ? perr("SE_WAKE_FAILED", "secure element gave no valid wake response") : perr("SE_NO_DEVICE", "no secure element answers on the bus");
+        if (r && r.join() === "4,17,51,67") {
+          d.st = ST_AWAKE;
+          p = P_SEND;
+        } else if (r && r[0] === 4 && r[1] === 0x07) {
+          // hal_check_wake compares with 04 07 C4 40; those last two bytes are not the CRC
+          // of 04 07 (that is 40 C2), so only count and status are checked here.
+          e = perr("SE_SELFTEST_ERROR", "secure element failed its power-on self test");
+        } else {
+          // Nothing answered, or the chip was already awake and returned stale bytes: ask
+          // it to idle and wake it again (cryptoauthlib retries the wake the same way).
+          d.ep++;
+          d.st = ST_ASLEEP;
+          j.s = j.s || !!r;
+          if (--(j.w as number) > 0) {
+            p = P_WAKE;
+            k = 1;
+            a = 0x02;
+            break;
           }
+          e = j.s ? perr("SE_WAKE_FAILED", "secure element gave no valid wake response") : perr("SE_NO_DEVICE", "no secure element answers on the bus");
         }
         continue;
       case P_SEND:
@@ -367,33 +388,21 @@ function step(d: Drv, e?: any, r?: any): void {
         a = j.d ? j.p : j.q;
         break;
       case P_SENT:
-        p = P_FIN;
-        if (e) {
-          // NACK: we thought it was awake, but the watchdog or a reset put it to sleep.
-          if (e.code === "SE_NACK") {
-            x = 2;
-            p = P_RETRY;
-          }
-          continue;
-        }
-        d.o = POLLS;
-        d.rr = d.r;
+        j.o = POLLS;
+        j.c = d.r;
         p = P_POLL;
         t = (j.d ? j.e : T_NONCE) * d.s;
         break;
       case P_POLL:
-        p = P_FIN;
-        if (e) continue;
         p = P_READ;
         k = 2;
         a = j.d && j.n ? j.n + 3 : 4;
         break;
       case P_READ:
         p = P_FIN;
-        if (e) continue;
         if (!r) {
           // Busy (NACK): poll every 2 ms (cryptoauthlib's ATCA_POLLING_FREQUENCY_TIME_MSEC).
-          if (d.o-- > 0) {
+          if ((j.o as number)-- > 0) {
             p = P_POLL;
             t = 2 * d.s;
             break;
@@ -405,8 +414,8 @@ function step(d: Drv, e?: any, r?: any): void {
         }
         x = r[0];
         if (x < 4 || x > r.length || r[x - 2] + r[x - 1] * 256 !== crc16(r, 0, x - 2)) {
-          d.o = 0;
-          if (d.rr-- > 0) {
+          j.o = 0;
+          if ((j.c as number)-- > 0) {
             // Word address 0x00 resets the output pointer: the same response again.
             p = P_POLL;
             k = 1;
@@ -448,7 +457,7 @@ function step(d: Drv, e?: any, r?: any): void {
           d.st = ST_ASLEEP;
         }
         p = P_FIN;
-        if (d.a-- > 0) {
+        if ((j.a as number)-- > 0) {
           p = P_BEGIN;
           if (x === 1) {
             k = 1;
@@ -463,25 +472,15 @@ function step(d: Drv, e?: any, r?: any): void {
     if (!t && p !== P_TICK) continue;
     d.ph = p;
     if (t >= 0) {
-      if (d.y) d.y(d.cb, t);
-      else setTimeout(d.cb, t);
+      if (!DEVICE) {
+        if (d.y) return d.y(d.cb, t);
+      }
+      setTimeout(d.cb, t);
       return;
     }
-    if (k === 1 && typeof a === "number") a = new Uint8Array([a]);
-    if (!b.io) {
-      (k ? (k < 2 ? b.write(a) : b.read(a)) : b.wake()).then(
-        function (v: any) {
-          d.cb(null, v);
-        },
-        function (v: any) {
-          d.cb(v || perr("SE_BUS", "secure-element bus failed"));
-        },
-      );
-      return;
-    }
-    // Callback form: an answer given at once is taken here rather than by a nested call.
+    // An answer given at once (a synchronous bus) is taken here rather than by a nested call.
     d.i = 1;
-    b.io(k, a, d.cb);
+    d.b.io(k, k === 1 && typeof a === "number" ? new Uint8Array([a]) : a, d.cb);
     a = d.i;
     d.i = 0;
     if (a === 1) return;
