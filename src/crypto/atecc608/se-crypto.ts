@@ -23,7 +23,9 @@
  * called as methods (`se.release()`). Each operation is one driver job and one promise.
  */
 import type { Bytes } from "../../core/bytes";
+import { ctEqual } from "../../core/bytes";
 import { perr } from "../../core/errors";
+import { DEVICE } from "../../core/target";
 import type { AsymmetricCrypto, KeyPair, PrivateKeyRef } from "../provider";
 import {
   OP_ECDH, OP_GENKEY, OP_RANDOM, OP_SIGN, OP_VERIFY, KEY_TEMPKEY, T_ECDH, T_GENKEY, T_RANDOM, T_SIGN, T_VERIFY,
@@ -64,20 +66,21 @@ export interface SecureElementCrypto extends AsymmetricCrypto {
 
 /** The provider's state (short names: every property is an interpreter variable). */
 interface Se extends SecureElementCrypto {
-  /** driver, sha256, decompress, TTL ms, prepared key pair */
+  /** driver, sha256, decompress, TTL ms */
   d: SeDriver;
   h: (data: Bytes) => Bytes;
   x: ((x: Bytes) => Bytes | null) | undefined;
   t: number;
-  p: KeyPair | null;
-  /** generations of TempKey and of the ephemeral slot; driver epoch of the TempKey key; TTL timer */
+  /** generation of TempKey; driver epoch of the TempKey key; TTL timer */
   g: number;
-  G: number;
   k: number;
   m: any;
   /** the last x decompressed and its y: EDHOC uses the peer's ephemeral x twice (method 3) */
   lx: Bytes | null;
   ly: Bytes | null;
+  /** host only: the prepared key pair, generation of the ephemeral slot */
+  p: KeyPair | null;
+  G: number;
 }
 
 export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): SecureElementCrypto {
@@ -86,118 +89,126 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
     h: opts.sha256,
     x: opts.decompress,
     t: opts.ephemeralTtlMs === undefined ? 60000 : opts.ephemeralTtlMs,
-    p: null,
     lx: null,
     ly: null,
     g: 0,
-    G: 0,
     k: -1,
     m: 0,
-
-    generateKeyPair: function (crv: number): Promise<KeyPair> {
-      var kp = c.p;
-      if (crv !== P256) return Promise.reject(perr("CRYPTO_UNSUPPORTED", "the secure element makes P-256 keys only"));
-      if (kp) {
-        c.p = null;
-        return Promise.resolve(kp);
-      }
-      return seRun(d, encodeCommand(OP_GENKEY, 0x04, KEY_TEMPKEY), T_GENKEY, 64, null, function (e, pub) {
-        if (e) throw e;
-        c.k = d.ep;
-        if (c.m) clearTimeout(c.m);
-        c.m = c.t > 0 ? setTimeout(seRelease, c.t, c) : 0;
-        return { priv: { crv: P256, slot: KEY_TEMPKEY, gen: ++c.g, s: c }, pub: pub };
-      });
-    },
-
-    ecdh: seEcdhKey,
-    sign: seSignKey,
-
-    verify: function (crv: number, pub: Bytes, message: Bytes, sig: Bytes): Promise<boolean> {
-      if (crv !== P256 || pub.length !== 64) return Promise.reject(crv !== P256 ? perr("CRYPTO_UNSUPPORTED", "the secure element verifies ES256 only") : perr("CRYPTO_BAD_KEY", "P-256 public key must be 64 bytes"));
-      if (sig.length !== 64) return Promise.resolve(false);
-      // One driver job: Nonce then Verify external mode 0x22 (Message Digest Buffer), key type P-256.
-      return seRun(d, encodeCommand(OP_VERIFY, 0x22, 0x0004, sig, pub), T_VERIFY, 0, c.h(message), function (e) {
-        if (e && e.code !== "SE_CHECKMAC_OR_VERIFY_FAIL") throw e.code === "SE_EXECUTION_ERROR" ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code) : e;
-        return !e;
-      });
-    },
-
-    prepareEphemeral: sePrepare,
-    hasPreparedEphemeral: seHasPrepared,
-    release: seRelease,
   } as unknown as Se;
+  var f = seOp as any;
+  c.generateKeyPair = f.bind(c, 0);
+  c.verify = f.bind(c, 1);
+  c.sign = f.bind(c, 2);
+  c.ecdh = f.bind(c, 3);
+  c.release = f.bind(c, 4);
   (c as { deviceKey: SeKeyRef }).deviceKey = { crv: P256, slot: SLOT_DEVICE_KEY, s: c };
+  if (!DEVICE) {
+    c.p = null;
+    c.G = 0;
+    c.prepareEphemeral = sePrepare;
+    c.hasPreparedEphemeral = seHasPrepared;
+  }
   return c;
 }
 
 /**
- * Validates a reference: its slot, -1 when it is not a key of a secure element, -2 when a
- * newer ephemeral replaced it or the chip lost it. (Only this module makes references
- * that lead to a provider, so their slots are right by construction.)
+ * Every operation of the provider (one function, bound per provider with its op number,
+ * instead of five):
+ *  0 generateKeyPair(crv): GenKey into TempKey; a TTL timer may sleep the chip later.
+ *  1 verify(crv, pub, message, sig): SHA-256 on the board, then one driver job: Nonce
+ *    (digest -> Message Digest Buffer) then Verify external mode 0x22, key type P-256.
+ *  2 sign(priv, message): the same Nonce then Sign mode 0xA0. Unless the driver already had
+ *    a Random with seed update (the firmware's boot seRandom(d, 0)), one is queued ahead of
+ *    the first Sign; best effort (a failed seed update does not stop the Sign).
+ *  3 ecdh(priv, peer): peer 64 bytes x||y, or 32 bytes x completed by decompress (y or
+ *    x||y, m here once done) and written straight into the packet. ECDH mode 0x0C: result
+ *    in the output buffer, in the clear; 0x01: private key from TempKey.
+ *  4 release(ttl): makes every TempKey reference stale and puts the chip to sleep; the TTL
+ *    timer passes ttl, and then nobody waits for the result (a failure is dropped).
+ * A key operation uses the provider the reference leads to (only this module makes such
+ * references, so their slots are right by construction); a TempKey reference is stale once
+ * a newer ephemeral replaced it or the driver's epoch moved (the chip lost it).
  */
-function seSlot(priv: PrivateKeyRef): number {
-  var r = priv as SeKeyRef;
-  var c = r && r.crv === P256 && (r.s as Se);
-  var s = r && r.slot;
-  return !c ? -1 : (s === KEY_TEMPKEY ? r.gen !== c.g || c.k !== c.d.ep : s === SLOT_EPHEMERAL && r.gen !== undefined && r.gen !== c.G) ? -2 : s;
-}
-
-/**
- * ECDH with a key of the chip. Peer: 64 bytes x||y, or 32 bytes x completed by decompress
- * (y or x||y) and written straight into the packet. ECDH mode 0x0C: result in the output
- * buffer, in the clear; 0x01: private key from TempKey. An execution error means a point
- * off the curve (cryptoauthlib issue #11) — unless decompression already proved the point
- * valid: then TempKey lost its key (the chip was reset behind the driver's back) or the
- * slot does not permit ECDH.
- */
-function seEcdhKey(priv: PrivateKeyRef, peer: Bytes): Promise<Bytes> {
-  var s = seSlot(priv);
-  var c = (s < 0 ? 0 : (priv as SeKeyRef).s) as Se;
-  return peer.length === 32 && c && c.x ? seEcdhLater(c, priv, peer) : seEcdhWith(priv, peer, null);
-}
-
-/**
- * ECDH with an x-only peer key. Decompression is long interpreted work (seconds on a
- * board), so it runs one tick later, after the driver has idled the chip (the driver idles
- * on the next tick once its queue drains): an awake chip's watchdog would otherwise put it
- * to sleep meanwhile and wipe the ephemeral key in TempKey. The last result is kept:
- * static-DH EDHOC needs the same x twice (with the ephemeral and with the device key).
- * (A separate function: in Espruino, nested closures cost variables on every call of the
- * function that contains them, even when they are not created.)
- */
-function seEcdhLater(c: Se, priv: PrivateKeyRef, peer: Bytes): Promise<Bytes> {
-  return new Promise(function (res) {
-    var go = function () {
-      var hit = c.lx !== null && c.lx.length === 32;
-      for (var i = 0; hit && i < 32; i++) if ((c.lx as Bytes)[i] !== peer[i]) hit = false;
-      if (!hit) {
-        c.ly = (c.x as (x: Bytes) => Bytes | null)(peer);
-        c.lx = new Uint8Array(peer);
-      }
-      res(seEcdhWith(priv, peer, c.ly));
-    };
-    // The driver's own delay when it has one (a simulation's virtual clock).
-    if (c.d.y) c.d.y(go, 0);
-    else setTimeout(go, 0);
-  });
-}
-
-function seEcdhWith(priv: PrivateKeyRef, peer: Bytes, y: Bytes | null): Promise<Bytes> {
-  var s = seSlot(priv);
-  var c = (s < 0 ? 0 : (priv as SeKeyRef).s) as Se;
-  var n = peer.length;
+function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Promise<any> {
+  var c: Se = op == 2 || op == 3 ? a && a.crv === P256 && a.s : this;
+  var s = c && a && a.slot;
   var tk = s === KEY_TEMPKEY;
-  if (s < 0 || (n !== 64 && !(y && (y.length === 32 || y.length === 64))))
-    return Promise.reject(
-      s === -2 ? perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (replaced, or the chip slept)") :
-      s < 0 ? perr("CRYPTO_BAD_KEY", "not a secure-element P-256 key reference") :
-      n === 32 && !c.x ? perr("CRYPTO_UNSUPPORTED", "no P-256 decompression configured") :
-      perr("CRYPTO_BAD_POINT", "not a P-256 public key (64 bytes x||y, or an x on the curve)"),
-    );
-  return seRun(c.d, encodeCommand(OP_ECDH, tk ? 0x0d : 0x0c, tk ? 0 : s, y && y.length > 32 ? y : peer, y && y.length < 64 ? y : null), T_ECDH, 32, null, function (e, r) {
+  var n = b && b.length;
+  var lost = c && (tk ? a.gen !== c.g || c.k !== c.d.ep : !DEVICE && s === SLOT_EPHEMERAL && a.gen !== undefined && a.gen !== c.G);
+  var e: any =
+    op < 2
+      ? a !== P256
+        ? perr("CRYPTO_UNSUPPORTED", "the secure element makes and verifies P-256 (ES256) only")
+        : op && n !== 64 && perr("CRYPTO_BAD_KEY", "P-256 public key must be 64 bytes")
+      : op > 3
+        ? 0
+        : !c || (op < 3 && (tk || lost))
+          ? perr("CRYPTO_BAD_KEY", "not a secure-element P-256 key reference (or not a signing key)")
+          : lost && perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (replaced, or the chip slept)");
+  if (e) return Promise.reject(e);
+  if (!op) {
+    if (!DEVICE && c.p) {
+      e = c.p;
+      c.p = null;
+      return Promise.resolve(e);
+    }
+    return seRun(c.d, encodeCommand(OP_GENKEY, 0x04, KEY_TEMPKEY), T_GENKEY, 64, null, function (e, pub) {
+      if (e) throw e;
+      c.k = c.d.ep;
+      if (c.m) clearTimeout(c.m);
+      c.m = c.t > 0 ? setTimeout(c.release, c.t, 1) : 0;
+      return { priv: { crv: P256, slot: KEY_TEMPKEY, gen: ++c.g, s: c }, pub: pub };
+    });
+  }
+  if (op < 2) {
+    if ((sig as Bytes).length !== 64) return Promise.resolve(false);
+    return seRun(c.d, encodeCommand(OP_VERIFY, 0x22, 0x0004, sig, b), T_VERIFY, 0, c.h(m), function (e) {
+      if (e && e.code !== "SE_CHECKMAC_OR_VERIFY_FAIL") throw e.code === "SE_EXECUTION_ERROR" ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code) : e;
+      return !e;
+    });
+  }
+  if (op < 3) {
+    if (!c.d.sd) {
+      c.d.sd = true;
+      seRun(c.d, encodeCommand(OP_RANDOM, 0, 0), T_RANDOM, 32, null, function () {});
+    }
+    return seRun(c.d, encodeCommand(OP_SIGN, 0xa0, s), T_SIGN, 64, c.h(b));
+  }
+  if (op > 3) {
+    if (c.m) clearTimeout(c.m);
+    c.m = 0;
+    c.g++;
+    return seRun(c.d, null, 0, 0, null, a && function () {});
+  }
+  if (m === undefined && n === 32 && c.x) {
+    // Decompression is long interpreted work (seconds on a board), so it runs one tick
+    // later, after the driver has idled the chip (the driver idles on the next tick once
+    // its queue drains): an awake chip's watchdog would otherwise put it to sleep meanwhile
+    // and wipe the ephemeral key in TempKey. The last result is kept: static-DH EDHOC needs
+    // the same x twice (with the ephemeral and with the device key).
+    return new Promise(function (res) {
+      var go = function () {
+        if (!c.lx || !ctEqual(c.lx, b)) {
+          c.ly = (c.x as (x: Bytes) => Bytes | null)(b);
+          c.lx = new Uint8Array(b);
+        }
+        res((c.ecdh as any)(a, b, c.ly || null));
+      };
+      if (!DEVICE) {
+        // The driver's own delay when it has one (a simulation's virtual clock).
+        if (c.d.y) return c.d.y(go, 0);
+      }
+      setTimeout(go, 0);
+    });
+  }
+  if (n !== 64 && !(m && (m.length === 32 || m.length === 64)))
+    return Promise.reject(n === 32 && !c.x ? perr("CRYPTO_UNSUPPORTED", "no P-256 decompression configured") : perr("CRYPTO_BAD_POINT", "not a P-256 public key (64 bytes x||y, or an x on the curve)"));
+  return seRun(c.d, encodeCommand(OP_ECDH, tk ? 0x0d : 0x0c, tk ? 0 : s, m && m.length > 32 ? m : b, m && m.length < 64 ? m : null), T_ECDH, 32, null, function (e, r) {
+    // An execution error means a point off the curve (cryptoauthlib issue #11), unless
+    // decompression already proved the point valid: then TempKey lost its key (the chip
+    // was reset behind the driver's back) or the slot does not permit ECDH.
     if (e && e.code === "SE_EXECUTION_ERROR") {
-      if (!y) throw perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code);
+      if (!m) throw perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code);
       if (tk) throw perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (the chip was reset)");
     }
     if (e) throw e;
@@ -205,24 +216,7 @@ function seEcdhWith(priv: PrivateKeyRef, peer: Bytes, y: Bytes | null): Promise<
   });
 }
 
-/**
- * ES256 with a key of the chip: SHA-256 on the board, then one driver job: Nonce (digest
- * -> Message Digest Buffer) then Sign mode 0xA0. Unless the driver already had a Random
- * with seed update (the firmware's boot seRandom(d, 0)), one is queued ahead of the first
- * Sign; best effort (a failed seed update does not stop the Sign).
- */
-function seSignKey(priv: PrivateKeyRef, message: Bytes): Promise<Bytes> {
-  var s = seSlot(priv);
-  if (s < 0 || s === KEY_TEMPKEY) return Promise.reject(perr("CRYPTO_BAD_KEY", "not a secure-element signing key"));
-  var c = (priv as SeKeyRef).s as Se;
-  if (!c.d.sd) {
-    c.d.sd = true;
-    seRun(c.d, encodeCommand(OP_RANDOM, 0, 0), T_RANDOM, 32, null, function () {});
-  }
-  return seRun(c.d, encodeCommand(OP_SIGN, 0xa0, s), T_SIGN, 64, c.h(message));
-}
-
-/** prepareEphemeral(): GenKey into the ephemeral slot (a method: uses `this`). */
+/** prepareEphemeral() (host only): GenKey into the ephemeral slot (a method: uses `this`). */
 function sePrepare(this: Se): Promise<void> {
   var c = this;
   return seRun(c.d, encodeCommand(OP_GENKEY, 0x04, SLOT_EPHEMERAL), T_GENKEY, 64, null, function (e, pub) {
@@ -233,17 +227,4 @@ function sePrepare(this: Se): Promise<void> {
 
 function seHasPrepared(this: Se): boolean {
   return !!this.p;
-}
-
-/**
- * release(): makes every TempKey reference stale and puts the chip to sleep. Called as a
- * method; the TTL timer calls it with the provider as argument, and then nobody waits for
- * the result (a failure is dropped).
- */
-function seRelease(this: Se, ttl?: Se): Promise<void> {
-  var c = ttl || this;
-  if (c.m) clearTimeout(c.m);
-  c.m = 0;
-  c.g++;
-  return seRun(c.d, null, 0, 0, null, ttl && function () {});
 }
