@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { concat, toHex } from "../../src/core/bytes";
+import { decode } from "../../src/core/cbor";
 import { toBeSigned } from "../../src/core/cred/index";
 import { createNobleProvider } from "../../src/crypto/noble";
 import { memDenyList, memIssue, memRoot, type MemEntity } from "../../src/host/ca/memory";
@@ -33,14 +34,14 @@ describe.skipIf(!BIN)("credentials in the Espruino interpreter", () => {
     const d2 = await memDenyList(c, root, 2, ["00000002", "00000003"]);
     // Valid signatures, checked on the host: sha256(pub || tbs || sig).
     const valid: string[] = [];
-    const sigOf = (e: MemEntity, issuer: MemEntity) => valid.push(toHex(c.sha256(concat([issuer.key.pub, toBeSigned(e.cred.prot, e.cred.payload), e.cred.sig]))));
-    sigOf(dev, line);
-    sigOf(line, root);
-    sigOf(other, root);
-    for (const d of [d1, d2]) {
-      const arr = (await import("../../src/core/cbor")).decode(d, true) as Uint8Array[];
-      valid.push(toHex(c.sha256(concat([root.key.pub, toBeSigned(arr[0], arr[2]), arr[3]]))));
-    }
+    const sigOf = (b: Uint8Array, issuer: MemEntity) => {
+      const arr = decode(b, true) as Uint8Array[]; // [protected, {}, payload, signature]
+      valid.push(toHex(c.sha256(concat([issuer.key.pub, toBeSigned(arr[0], arr[2]), arr[3]]))));
+    };
+    sigOf(dev.cred.bytes, line);
+    sigOf(line.cred.bytes, root);
+    sigOf(other.cred.bytes, root);
+    for (const d of [d1, d2]) sigOf(d, root);
     const fx = { root: toHex(root.cred.bytes), line: toHex(line.cred.bytes), dev: toHex(dev.cred.bytes), other: toHex(other.cred.bytes), d1: toHex(d1), d2: toHex(d2), valid };
 
     const entry = `

@@ -43,17 +43,9 @@ export interface ChainOptions {
   deny?: DenyList | null;
 }
 
-export interface ValidatedPeer {
-  sub: string;
-  model: string;
-  role: Role;
-  kid: Bytes;
-  /** 64 bytes x || y. */
-  pub: Bytes;
-  issuerKid: Bytes;
-  iss: string;
-  iat: number;
-  /** The credential bytes (EDHOC's CRED_x). */
+/** The peer's credential as parsed, plus what the chain showed. */
+export interface ValidatedPeer extends Credential {
+  /** The credential bytes (EDHOC's CRED_x): `bytes` itself. */
   cred: Bytes;
   /** sub of the intermediate CA the chain went through, or null. */
   via: string | null;
@@ -71,21 +63,22 @@ export interface ValidatedPeer {
  */
 export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOptions): Promise<ValidatedPeer> {
   var chain: Credential[];
-  var peer: ValidatedPeer;
-  var pol: CredPolicy = {};
-  var BS = "CRED_BAD_SIGNATURE";
+  var peer: any;
+  var pol: CredPolicy;
+  var i = 0;
+  var c: any;
   try {
-    var leaf = parseCredential(credBytes);
+    peer = parseCredential(credBytes);
     // The store: anchors (the first na entries), then intermediates. Byte-identical
     // duplicates are merged; two CAs with one kid and different keys are refused.
     var store: Credential[] = [];
     var nA = (opts.anchors || []).length;
     var all = (opts.anchors || []).concat(opts.intermediates || []);
     var na = 0;
-    var i, c, o;
+    var o;
     for (i = 0; i < all.length; i++) {
-      o = all[i];
-      c = o instanceof Uint8Array ? parseCredential(o, i < nA ? "CRED_BAD_ANCHOR" : "") : o;
+      c = all[i];
+      if (c instanceof Uint8Array) c = parseCredential(c, i < nA ? "CRED_BAD_ANCHOR" : "");
       if (i < nA && (c.role !== "ca" || !bytesEqual(c.issuerKid, c.kid) || c.iss !== c.sub))
         throw perr("CRED_BAD_ANCHOR", "anchor '" + c.sub + "' is not a self-issued CA");
       for (var j = 0; c && j < store.length; j++) {
@@ -101,55 +94,48 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
     // entry with its kid is a collision.
     var top = false;
     for (i = 0; i < store.length; i++) {
-      if (bytesEqual(store[i].bytes, leaf.bytes)) top = i < na;
-      else if (bytesEqual(store[i].kid, leaf.kid))
+      if (bytesEqual(store[i].bytes, peer.bytes)) top = i < na;
+      else if (bytesEqual(store[i].kid, peer.kid))
         throw perr("CRED_KID_COLLISION", "kid equals that of CA '" + store[i].sub + "'");
     }
-    chain = [leaf];
-    var cur = leaf;
+    chain = [peer];
     // Walk up by the protected-header kid until an anchor (at most one intermediate).
-    while (!top) {
-      for (i = 0; i < store.length && !bytesEqual(store[i].kid, cur.issuerKid); i++); // the first entry with the issuer kid
+    for (o = peer; !top; o = c) {
+      for (i = 0; i < store.length && !bytesEqual(store[i].kid, o.issuerKid); i++); // the first entry with the issuer kid
       c = store[i];
-      if (!c || c === cur || bytesEqual(c.bytes, cur.bytes)) throw perr("CRED_UNKNOWN_ISSUER", "unknown issuer of '" + cur.sub + "'");
+      if (!c || c === o || bytesEqual(c.bytes, o.bytes)) throw perr("CRED_UNKNOWN_ISSUER", "unknown issuer of '" + o.sub + "'");
       if (c.role !== "ca") throw perr("CRED_NOT_CA", "issuer '" + c.sub + "' is not a CA");
-      if (c.sub !== cur.iss) throw perr("CRED_ISSUER_MISMATCH", "iss of '" + cur.sub + "' is not its issuer");
+      if (c.sub !== o.iss) throw perr("CRED_ISSUER_MISMATCH", "iss of '" + o.sub + "' is not its issuer");
       top = i < na;
       if (!top && chain.length >= 2) throw perr("CRED_PATH_TOO_LONG", "more than one intermediate CA");
       chain.push(c);
-      cur = c;
     }
-    var d = opts.deny;
     for (i = 0; i < chain.length; i++) {
       c = chain[i];
-      // A CA at position i has i - 1 intermediate CAs below it (the leaf does not count).
-      if (i >= 1 && i - 1 > c.pathLen) throw perr("CRED_PATH_TOO_LONG", "path length of '" + c.sub + "' exceeded");
+      // A CA at position i has i - 1 intermediate CAs below it (the leaf does not count, and
+      // its pathLen is at least -1).
+      if (i - 1 > c.pathLen) throw perr("CRED_PATH_TOO_LONG", "path length of '" + c.sub + "' exceeded");
       // kid = SHA-256(x || y)[0..4] (kidOf)
       if (!bytesEqual(c.kid, crypto.sha256(c.pub).subarray(0, KID_LEN))) throw perr("CRED_KID_MISMATCH", "kid of '" + c.sub + "' does not match its key");
-      if (d && i < chain.length - 1 && d.revoked.indexOf(c.sub) >= 0) throw perr("CRED_REVOKED", "'" + c.sub + "' is on the deny list");
+      if (opts.deny && i < chain.length - 1 && opts.deny.revoked.indexOf(c.sub) >= 0) throw perr("CRED_REVOKED", "'" + c.sub + "' is on the deny list");
     }
     pol = opts.policy || {};
-    if ((pol.roles || ["device", "app"]).indexOf(leaf.role) < 0) throw perr("CRED_ROLE_NOT_ALLOWED", "role " + leaf.role + " not allowed");
-    if (pol.models && leaf.role !== "ca" && pol.models.indexOf(leaf.model) < 0) throw perr("CRED_MODEL_NOT_ALLOWED", "model '" + leaf.model + "' not allowed");
-    peer = {
-      sub: leaf.sub, model: leaf.model, role: leaf.role, kid: leaf.kid, pub: leaf.pub, issuerKid: leaf.issuerKid,
-      iss: leaf.iss, iat: leaf.iat, cred: leaf.bytes, via: chain.length === 3 ? chain[1].sub : null,
-      anchorKid: chain[chain.length - 1].kid,
-    };
+    if ((pol.roles || ["device", "app"]).indexOf(peer.role) < 0) throw perr("CRED_ROLE_NOT_ALLOWED", "role " + peer.role + " not allowed");
+    if (pol.models && peer.role !== "ca" && pol.models.indexOf(peer.model) < 0) throw perr("CRED_MODEL_NOT_ALLOWED", "model '" + peer.model + "' not allowed");
+    peer.cred = peer.bytes;
+    peer.via = chain.length === 3 ? chain[1].sub : null;
+    peer.anchorKid = chain[chain.length - 1].kid;
   } catch (err) {
     return Promise.reject(isPairkitError(err) ? err : perr("CRED_MALFORMED", "internal failure while processing input"));
   }
-  // ES256 signatures, leaf first, one after the other.
-  var p = chain.length > 1 ? checkSignature(crypto, chain[0], chain[1].pub, BS) : Promise.resolve();
-  if (chain.length > 2) {
-    p = p.then(function () {
-      return checkSignature(crypto, chain[1], chain[2].pub, BS);
-    });
-  }
-  return p.then(function () {
+  // ES256 signatures, leaf first, one after the other; then the policy's last word.
+  i = 0;
+  var next = function (): any {
+    if (++i < chain.length) return checkSignature(crypto, chain[i - 1], chain[i].pub, "CRED_BAD_SIGNATURE").then(next);
     if (pol.accept && pol.accept(peer) === false) throw perr("CRED_POLICY", "refused by policy");
     return peer;
-  });
+  };
+  return Promise.resolve().then(next);
 }
 
 /**

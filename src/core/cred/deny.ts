@@ -8,16 +8,16 @@
  * A device accepts a new list only when its signature verifies against a trust anchor and
  * its version is strictly higher than the one it holds (no rollback), and only up to a
  * bounded number of entries (64 by default). Revoking an intermediate CA's sub refuses
- * every credential issued through it.
+ * every credential issued through it. The parsing itself is format.ts's parseSigned.
  *
  * Espruino subset.
  */
 import { bytesEqual, type Bytes } from "../bytes";
-import { encode, readAs, reader } from "../cbor";
+import { encode } from "../cbor";
 import { isPairkitError, perr } from "../errors";
 import type { CryptoProvider } from "../../crypto/provider";
-import { DENY_MAX_ENTRIES, MAX_NAME } from "./consts";
-import { checkName, checkSignature, parseCredential, parseSigned, wrapErr, type Credential, type Signed } from "./format";
+import { DENY_MAX_ENTRIES } from "./consts";
+import { checkSignature, parseCredential, parseSigned, type Credential, type Signed } from "./format";
 
 export { DENY_MAX_ENTRIES };
 
@@ -34,29 +34,7 @@ export interface DenyList extends Signed {
  * maxEntries entries, or more bytes than such a list can take), DENY_MALFORMED.
  */
 export function parseDenyList(b: Bytes, maxEntries?: number): DenyList {
-  var max = maxEntries === undefined ? DENY_MAX_ENTRIES : maxEntries;
-  var bound = 96 + max * (MAX_NAME + 2);
-  if (b instanceof Uint8Array && b.length > bound) throw perr("DENY_TOO_LARGE", "deny list over " + bound + " bytes");
-  var M = "DENY_MALFORMED";
-  var s = parseSigned(b, bound, M);
-  var list: string[] = [];
-  var n = 0;
-  var v = 0;
-  try {
-    var r = reader(s.payload, true);
-    v = readAs(r, 4) === 2 ? readAs(r, -1) : 0;
-    if (v < 1) throw perr(M, "payload is not [version, [sub, ...]]");
-    n = readAs(r, 4);
-    for (var i = 0; i < n && n <= max; i++) {
-      list.push(checkName(readAs(r, 3), MAX_NAME, "revoked subject", M));
-      if (i > 0 && !(list[i - 1] < list[i])) throw perr(M, "subjects not ascending and unique");
-    }
-    if (n <= max && r.p < s.payload.length) throw perr(M, "bytes after the deny list");
-  } catch (e) {
-    throw wrapErr(e, M);
-  }
-  if (n > max) throw perr("DENY_TOO_LARGE", "deny list over " + max + " entries");
-  return { bytes: s.bytes, prot: s.prot, payload: s.payload, sig: s.sig, issuerKid: s.issuerKid, version: v, revoked: list, verified: false };
+  return parseSigned(b, "DENY_MALFORMED", maxEntries === undefined ? DENY_MAX_ENTRIES : maxEntries) as DenyList;
 }
 
 /**
@@ -65,12 +43,12 @@ export function parseDenyList(b: Bytes, maxEntries?: number): DenyList {
  */
 export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes, anchors: (Bytes | Credential)[], maxEntries?: number): Promise<DenyList> {
   var d: DenyList;
-  var signer: Credential | null = null;
+  var signer: any;
   try {
-    d = parseDenyList(b, maxEntries);
+    d = parseSigned(b, "DENY_MALFORMED", maxEntries === undefined ? DENY_MAX_ENTRIES : maxEntries) as DenyList;
     for (var i = 0; i < anchors.length && !signer; i++) {
-      var a = anchors[i];
-      var c = a instanceof Uint8Array ? parseCredential(a) : a;
+      var c = anchors[i];
+      c = c instanceof Uint8Array ? parseCredential(c) : c;
       if (c.role === "ca" && bytesEqual(c.kid, d.issuerKid)) signer = c;
     }
     if (!signer) throw perr("DENY_UNKNOWN_ISSUER", "signer is not a trust anchor");

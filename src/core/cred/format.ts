@@ -23,8 +23,9 @@
 import { EMPTY, type Bytes } from "../bytes";
 import { cmap, encode, readAs, reader, type CborMap } from "../cbor";
 import { sigStructure1 } from "../cose";
-import { isPairkitError, perr, type PairkitError } from "../errors";
+import { isPairkitError, perr } from "../errors";
 import type { CryptoProvider } from "../../crypto/provider";
+import type { DenyList } from "./deny";
 
 import {
   CLAIM_CNF, CLAIM_IAT, CLAIM_ISS, CLAIM_MODEL, CLAIM_PATH_LEN, CLAIM_ROLE, CLAIM_SUB, KID_LEN, MAX_CRED, MAX_DEVICE_CRED,
@@ -38,15 +39,14 @@ export {
 
 export type Role = "device" | "app" | "ca";
 
-/** The fields every signed pairkit object shares (credentials and deny lists). */
+/** The fields every signed pairkit object keeps (credentials and deny lists). */
 export interface Signed {
-  /** The exact bytes received. For a credential these are EDHOC's CRED_x. */
+  /**
+   * The exact bytes received. For a credential these are EDHOC's CRED_x. The protected
+   * header, payload and signature are not kept apart: checkSignature finds them here (a
+   * parsed object lives long on a device, and every view costs it variables).
+   */
   bytes: Bytes;
-  /** Serialized protected header, as signed. */
-  prot: Bytes;
-  payload: Bytes;
-  /** Raw ES256 signature r || s. */
-  sig: Bytes;
   /** kid of the key that signed (protected header label 4). */
   issuerKid: Bytes;
 }
@@ -79,7 +79,7 @@ export interface CredentialClaims {
   pub: Bytes;
 }
 
-/** A printable-ASCII name of 1..max characters, or an error with `code`. */
+/** A printable-ASCII name of 1..max characters, or an error with `code` (host-side CA checks). */
 export function checkName(v: unknown, max: number, what: string, code: string): string {
   if (typeof v !== "string" || v.length < 1 || v.length > max || !/^[\x20-\x7e]+$/.test(v))
     throw perr(code, what + ": 1.." + max + " printable ASCII characters");
@@ -87,80 +87,94 @@ export function checkName(v: unknown, max: number, what: string, code: string): 
 }
 
 /**
- * Parses the signed envelope shared by credentials and deny lists: an untagged COSE_Sign1
- * with protected header exactly {1: -7, 4: kid}, an empty unprotected header and a 64-byte
- * signature, in deterministic CBOR. Every failure is `code`. The fields are views into `b`.
+ * Parses a signed object strictly: the envelope shared by credentials and deny lists (an
+ * untagged COSE_Sign1 with protected header exactly {1: -7, 4: kid}, an empty unprotected
+ * header and a 64-byte signature), then the payload, in deterministic CBOR throughout.
+ * Without maxEntries the payload must be a credential's claims set (below), with it a deny
+ * list's [version, [sub, ...]] of at most maxEntries subjects (deny.ts; over the bound:
+ * DENY_TOO_LARGE, checked on the byte size before any decoding too). Every other failure
+ * is `code`, the inner CBOR code kept as detail. issuerKid and kid are views into `b`.
+ * One function for both, because each function costs a device variables.
  */
-export function parseSigned(b: Bytes, maxLen: number, code: string): Signed {
+export function parseSigned(b: Bytes, code: string, maxEntries?: number): Credential | DenyList {
+  var deny = maxEntries !== undefined;
+  var max = deny ? 96 + maxEntries! * (MAX_NAME + 2) : MAX_CRED;
+  if (deny && b instanceof Uint8Array && b.length > max) throw perr("DENY_TOO_LARGE", "deny list over " + max + " bytes");
   // 0x84: an untagged array of four (the COSE_Sign1 tag 18 is not used).
-  if (!(b instanceof Uint8Array) || b.length > maxLen || b[0] !== 0x84) throw perr(code, "not an untagged COSE_Sign1 of at most " + maxLen + " bytes");
+  if (!(b instanceof Uint8Array) || b.length > max || b[0] !== 0x84) throw perr(code, "not an untagged COSE_Sign1 of at most " + max + " bytes");
+  var n = 0;
+  var i, v: any, iat: any, kid: any, x: any, y: any, role: any, ca: any, last: any;
   try {
     var r = reader(b, true);
     readAs(r, 4);
     var prot = readAs(r, 2);
     var p = reader(prot, true);
     if (readAs(p, 5) !== 2 || readAs(p, -1, 1) !== -7) throw perr(code, "protected header is not {1: -7, 4: kid}");
-    var kid = readAs(p, 2, 4);
+    var issuerKid = readAs(p, 2, 4);
     var unprotected = readAs(r, 5);
     var payload = readAs(r, 2);
-    var sig = readAs(r, 2);
-    if (kid.length !== KID_LEN || p.p < prot.length || unprotected || sig.length !== 64 || r.p < b.length)
+    if (issuerKid.length !== KID_LEN || p.p < prot.length || unprotected || readAs(r, 2).length !== 64 || r.p < b.length)
       throw perr(code, "not [<< {1: -7, 4: 4-byte kid} >>, {}, payload, 64-byte signature]");
-    return { bytes: b, prot: prot, payload: payload, sig: sig, issuerKid: kid };
+    r = reader(payload, true);
+    // Names to check at the end: iss, sub, model; or a deny list's subjects.
+    var names: any[] = [];
+    if (deny) {
+      v = readAs(r, 4) === 2 ? readAs(r, -1) : 0;
+      if (v < 1) throw perr(code, "payload is not [version, [sub, ...]]");
+      n = readAs(r, 4);
+      for (i = 0; i < n && n <= maxEntries!; i++) names.push(readAs(r, 3));
+    } else {
+      // Deterministic order of the keys: 1 iss, 2 sub, 6 iat, 8 cnf = {1: {1: 2 (EC2), 2: kid,
+      // -1: 1 (P-256), -2: x, -3: y}}, -1 role, then -2 model (devices, apps) or -3 pathLen (CAs).
+      // Everything is read first (a wrong type or key fails at once), then checked.
+      n = readAs(r, 5);
+      names.push(readAs(r, 3, CLAIM_ISS), readAs(r, 3, CLAIM_SUB));
+      iat = readAs(r, 0, CLAIM_IAT);
+      var cnf = readAs(r, 5, CLAIM_CNF) === 1 && readAs(r, 5, 1) === 5 && readAs(r, 0, 1) === 2;
+      kid = readAs(r, 2, 2);
+      var crv = readAs(r, 0, -1);
+      x = readAs(r, 2, -2);
+      y = readAs(r, 2, -3);
+      role = readAs(r, 0, CLAIM_ROLE);
+      ca = role === ROLE_CA;
+      last = readAs(r, ca ? 0 : 3, ca ? CLAIM_PATH_LEN : CLAIM_MODEL);
+      if (!ca) names.push(last);
+      if (n !== 6 || !cnf || kid.length !== KID_LEN || crv !== 1 || x.length !== 32 || y.length !== 32 ||
+        (ca ? last > MAX_PATH_LEN : (role !== ROLE_DEVICE && role !== ROLE_APP) || (role === ROLE_DEVICE && b.length > MAX_DEVICE_CRED)))
+        throw perr(code, "not a pairkit claims set (P-256 cnf key, role, model or path length, at most " + MAX_DEVICE_CRED + " bytes for a device)");
+    }
+    if ((!deny || n <= maxEntries!) && r.p < payload.length) throw perr(code, "bytes after the payload");
+    // Printable ASCII, 1..64 characters (a model 1..32); a deny list's subjects strictly ascending.
+    for (i = 0; i < names.length; i++) {
+      var t = names[i];
+      if (!t.length || t.length > (deny || i < 2 ? MAX_NAME : MAX_MODEL) || !/^[\x20-\x7e]+$/.test(t) || (deny && i && !(names[i - 1] < t)))
+        throw perr(code, "names must be 1..64 (a model 1..32) printable ASCII characters, a deny list's ascending and unique");
+    }
   } catch (e) {
-    throw wrapErr(e, code);
+    throw isPairkitError(e) && e.code === code ? e : perr(code, isPairkitError(e) ? e.message : "malformed input", isPairkitError(e) ? e.code : undefined);
   }
-}
-
-/** Any error as a PairkitError of `code`, keeping the inner code as detail. */
-export function wrapErr(e: unknown, code: string): PairkitError {
-  if (isPairkitError(e)) return e.code === code ? e : perr(code, e.message, e.code);
-  return perr(code, "malformed input");
+  if (deny) {
+    if (n > maxEntries!) throw perr("DENY_TOO_LARGE", "deny list over " + maxEntries + " entries");
+    return { bytes: b, issuerKid: issuerKid, version: v, revoked: names, verified: false };
+  }
+  var pub = new Uint8Array(64);
+  pub.set(x);
+  pub.set(y, 32);
+  return {
+    bytes: b, issuerKid: issuerKid, iss: names[0], sub: names[1], iat: iat, role: ca ? "ca" : role === ROLE_APP ? "app" : "device",
+    model: ca ? "" : last, pathLen: ca ? last : -1, kid: kid, pub: pub,
+  };
 }
 
 /**
  * Parses a credential strictly: deterministic CBOR, exactly the claims above, nothing
  * else. Every failure is a PairkitError with code CRED_MALFORMED, or `code` when given (the
- * inner CBOR/COSE code is in `detail`). The signature is not checked here (see validateChain). Streams over the
- * bytes (no decoded tree); prot, payload, sig, issuerKid and kid are views into `b`.
+ * inner CBOR/COSE code is in `detail`). The signature is not checked here (see
+ * validateChain). Streams over the bytes (no decoded tree); issuerKid and kid are views
+ * into `b`.
  */
 export function parseCredential(b: Bytes, code?: string): Credential {
-  var M = code || "CRED_MALFORMED";
-  var s = parseSigned(b, MAX_CRED, M);
-  try {
-    // Deterministic order of the keys: 1 iss, 2 sub, 6 iat, 8 cnf = {1: {1: 2 (EC2), 2: kid,
-    // -1: 1 (P-256), -2: x, -3: y}}, -1 role, then -2 model (devices, apps) or -3 pathLen (CAs).
-    // Everything is read first (a wrong type or key fails at once), then checked.
-    var r = reader(s.payload, true);
-    var n = readAs(r, 5);
-    var iss = readAs(r, 3, CLAIM_ISS);
-    var sub = readAs(r, 3, CLAIM_SUB);
-    var iat = readAs(r, 0, CLAIM_IAT);
-    var cnf = readAs(r, 5, CLAIM_CNF) === 1 && readAs(r, 5, 1) === 5 && readAs(r, 0, 1) === 2;
-    var kid = readAs(r, 2, 2);
-    var crv = readAs(r, 0, -1);
-    var x = readAs(r, 2, -2);
-    var y = readAs(r, 2, -3);
-    var role = readAs(r, 0, CLAIM_ROLE);
-    var ca = role === ROLE_CA;
-    var last: any = readAs(r, ca ? 0 : 3, ca ? CLAIM_PATH_LEN : CLAIM_MODEL);
-    if (n !== 6 || !cnf || kid.length !== KID_LEN || crv !== 1 || x.length !== 32 || y.length !== 32 || r.p < s.payload.length ||
-      (ca ? last > MAX_PATH_LEN : (role !== ROLE_DEVICE && role !== ROLE_APP) || (role === ROLE_DEVICE && b.length > MAX_DEVICE_CRED)))
-      throw perr(M, "not a pairkit claims set (P-256 cnf key, role, model or path length, at most " + MAX_DEVICE_CRED + " bytes for a device)");
-    checkName(iss, MAX_NAME, "iss", M);
-    checkName(sub, MAX_NAME, "sub", M);
-    if (!ca) checkName(last, MAX_MODEL, "model", M);
-    var pub = new Uint8Array(64);
-    pub.set(x);
-    pub.set(y, 32);
-    return {
-      bytes: b, prot: s.prot, payload: s.payload, sig: s.sig, issuerKid: s.issuerKid,
-      iss: iss, sub: sub, iat: iat, role: ca ? "ca" : role === ROLE_APP ? "app" : "device",
-      model: ca ? "" : last, pathLen: ca ? last : -1, kid: kid, pub: pub,
-    };
-  } catch (e) {
-    throw wrapErr(e, M);
-  }
+  return parseSigned(b, code || "CRED_MALFORMED") as Credential;
 }
 
 /**
@@ -206,7 +220,12 @@ export function kidOf(crypto: Pick<CryptoProvider, "sha256">, pub: Bytes): Bytes
 export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed, pub: Bytes, code: string): Promise<void> {
   var p: Promise<boolean>;
   try {
-    p = crypto.verify(1, pub, sigStructure1(s.prot, EMPTY, s.payload), s.sig);
+    // parseSigned fixed the layout: 0x84, the 9-byte protected header as a bstr (bytes 2..10),
+    // the empty map 0xa0, the payload bstr from byte 12, and the 64-byte signature at the end.
+    var b = s.bytes;
+    var r = reader(b);
+    r.p = 12;
+    p = crypto.verify(1, pub, sigStructure1(b.subarray(2, 11), EMPTY, readAs(r, 2)), b.subarray(b.length - 64));
   } catch (e) {
     p = Promise.reject(e);
   }
@@ -217,4 +236,3 @@ export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed
     throw perr(code, "signature does not verify", isPairkitError(e) ? e.code : undefined);
   });
 }
-

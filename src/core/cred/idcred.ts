@@ -18,9 +18,8 @@
 import { concat, type Bytes } from "../bytes";
 import { encHead } from "../cbor";
 import { parseIdCred } from "../edhoc/messages";
-import { perr } from "../errors";
+import { isPairkitError, perr } from "../errors";
 import { HDR_ISSUER_CWT } from "./consts";
-import { wrapErr } from "./format";
 
 export { HDR_ISSUER_CWT };
 
@@ -51,7 +50,8 @@ export function readIdCredParts(idCred: Bytes): IdCredParts {
   try {
     p = parseIdCred(idCred, true);
   } catch (e) {
-    throw wrapErr(e, M);
+    // parseIdCred's EDHOC_MALFORMED or CBOR_* code stays as detail.
+    throw perr(M, "ID_CRED_x is not a deterministic CBOR map", isPairkitError(e) ? e.code : undefined);
   }
   var v = p.value;
   var i = p.issuer;
