@@ -1,10 +1,38 @@
 // Device-build source transform (esbuild plugin), applied to the shipped bundle only:
 //  - the human message of every perr(code, message, ...) becomes "": a device has no one to
 //    read it, the stable code stays, and the messages were a quarter of the bundle;
-//  - calls to test-only tracing (`trace(...)` statements in the EDHOC core) are removed.
+//  - calls to test-only tracing (`trace(...)` statements in the EDHOC core) are removed;
+//  - every error code becomes its short form from build/error-codes.json ("EDHOC_MALFORMED"
+//    -> "E3": a family letter and a number), and a family prefix used in a check such as
+//    `code.indexOf("CBOR_") === 0` becomes the family letter, so those checks still hold.
+//    Codes were 3 KB of the bundle. The table is the stable mapping: tools and tests turn a
+//    device's short code back into the long one (longCode). A code missing from the
+//    table fails the build rather than shipping unmapped.
 // The check pass of the gate still sees the untouched source. Newlines inside a removed
 // expression are kept so that line numbers (and source maps) stay right.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+var TABLE = JSON.parse(readFileSync(join(fileURLToPath(new URL(".", import.meta.url)), "error-codes.json"), "utf8"));
+var FAMILY_RE = new RegExp("([\"'])((?:" + Object.keys(TABLE.families).join("|") + ")_[A-Z0-9_]*)\\1", "g");
+
+/** The long code for a device's short one ("E3" -> "EDHOC_MALFORMED"); anything else unchanged. */
+export function longCode(c) {
+  for (var k in TABLE.codes) if (TABLE.codes[k] === c) return k;
+  return c;
+}
+
+/** Replaces error codes and family prefixes by their short forms; throws on a code the table lacks. */
+export function shortenCodes(src, file) {
+  return src.replace(FAMILY_RE, function (all, q, code) {
+    var fam = code.slice(0, code.indexOf("_"));
+    if (code === fam + "_") return q + TABLE.families[fam] + q;
+    var short = TABLE.codes[code];
+    if (!short) throw new Error((file || "source") + ": error code " + code + " is not in build/error-codes.json: add it there (next number of its family)");
+    return q + short + q;
+  });
+}
 
 /** Index just past the expression starting at i (stops at a top-level ',' or ')'). */
 function skipExpr(s, i) {
@@ -88,6 +116,7 @@ export function deviceSourcePlugin() {
         var src = readFileSync(args.path, "utf8");
         src = stripMessages(src);
         if (/edhoc\/edhoc\.ts$/.test(args.path)) src = stripCalls(src, "trace");
+        src = shortenCodes(src, args.path);
         return { contents: src, loader: "ts" };
       });
     },

@@ -18,6 +18,8 @@ import { startSeBridge, type SeBridge } from "../../src/host/atecc608/bridge";
 import { provisionSecureElement } from "../../src/host/atecc608/provision";
 import { createSeDriver } from "../../src/crypto/atecc608/driver";
 import { startHub, type Hub } from "../../src/host/sim/hub";
+// @ts-ignore -- plain .mjs build script
+import { longCode } from "../../build/strip.mjs";
 
 export const ESPRUINO_BIN = process.env.ESPRUINO_BIN || "";
 
@@ -63,7 +65,10 @@ export class EspDevice {
         const line = at >= 0 ? raw.slice(at).trim() : "";
         if (line) {
           try {
-            this.events.push(JSON.parse(line));
+            const ev = JSON.parse(line);
+            // Device builds print short error codes (build/error-codes.json): tests read the long ones.
+            if (ev.d && typeof ev.d.code === "string") ev.d.code = longCode(ev.d.code);
+            this.events.push(ev);
           } catch {
             // a partial line
           }
