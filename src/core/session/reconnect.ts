@@ -16,7 +16,10 @@
  * Each side's first authenticated record (the confirm records) proves possession of the
  * pairing secret for exactly these two nonces and this ordered pair of identities.
  *
- * Device code: Espruino subset.
+ * Device code: Espruino subset. The responder's reconnectAccept and the initiator's
+ * reconnectFinish are one function (each function costs interpreter variables on a
+ * device, and the two share parsing and key derivation); it tells the calls apart by the
+ * third argument, which is a function (find) only for reconnectAccept.
  */
 import { wipe, EMPTY, bytesEqual, type Bytes } from "../bytes";
 import { encode, encodeSeq, decode } from "../cbor";
@@ -64,41 +67,6 @@ export function pairingSecret(c: SymmetricCrypto, prkOut: Bytes): Bytes {
   return edhocExporter(c, prkOut, LABEL_PAIRING_SECRET, EMPTY, 32);
 }
 
-/**
- * Both sides: derive the session for (N_I, N_R, id_I, id_R). initiator tells which role
- * we play; the context orders the identities by role, so a hello reflected back to its
- * sender or replayed to anyone derives keys nobody else holds.
- */
-function rcSession(c: SymmetricCrypto, b: Binding, nI: Bytes, nR: Bytes, initiator: boolean, o?: SessionOptions): Session {
-  if (!(b.secret instanceof Uint8Array) || b.secret.length !== 32) throw perr("RECONNECT_BAD_BINDING", "bad secret");
-  var prk = edhocKeyUpdate(c, b.secret, encodeSeq([1, nI, nR, initiator ? b.self : b.peer, initiator ? b.peer : b.self]));
-  var s = sessionNew(c, prk, initiator, o);
-  wipe(prk);
-  return s;
-}
-
-/**
- * Decodes and checks a reconnect message (deterministic CBOR) of type t: HELLO_I
- * [1, id (1..64 bytes), N_I (16)] or HELLO_R [2, N_R (16), confirm record]. Where a HELLO_R
- * is expected, a REFUSE [3, reason] throws RECONNECT_REFUSED (detail = reason); anything
- * else malformed is RECONNECT_FORMAT.
- */
-function rcParse(msg: Bytes, t: number): unknown[] {
-  var m;
-  try {
-    m = decode(msg, true);
-  } catch (e) {
-    m = null;
-  }
-  if (!Array.isArray(m)) throw perr("RECONNECT_FORMAT", "bad CBOR");
-  // Unauthenticated: a REFUSE can only make the initiator fall back to full EDHOC.
-  if (t === RC_HELLO_R && m.length === 2 && m[0] === RC_REFUSE && typeof m[1] === "number") throw perr("RECONNECT_REFUSED", "refused", m[1]);
-  var a = m[1], b = m[2];
-  if (m.length !== 3 || m[0] !== t || !(a instanceof Uint8Array) || !(b instanceof Uint8Array) ||
-      (t === RC_HELLO_I ? a.length < 1 || a.length > RC_MAX_ID || b.length !== RC_NONCE_LEN : a.length !== RC_NONCE_LEN)) throw perr("RECONNECT_FORMAT", "bad hello");
-  return m;
-}
-
 /** Initiator, step 1: fresh N_I and HELLO_I. */
 export function reconnectHello(c: SymmetricCrypto, b: Binding): { st: ReconnectState; msg: Bytes } {
   var n = c.randomBytes(RC_NONCE_LEN);
@@ -106,40 +74,72 @@ export function reconnectHello(c: SymmetricCrypto, b: Binding): { st: ReconnectS
 }
 
 /**
- * Responder: answers a HELLO_I. find(id_I) returns the binding of that peer or null.
- * Returns the responder's session (not yet proven: it becomes proven when the initiator's
- * confirm record opens) and HELLO_R, or s = null and a REFUSE message. Malformed hellos
- * throw RECONNECT_FORMAT.
+ * Responder: reconnectAccept(c, HELLO_I, find, opts) answers a HELLO_I. find(id_I) returns
+ * the binding of that peer or null. Returns the responder's session (not yet proven: it
+ * becomes proven when the initiator's confirm record opens) and HELLO_R, or s = null and a
+ * REFUSE message.
+ *
+ * Initiator, step 2: reconnectFinish(c, st, HELLO_R, opts) processes HELLO_R (or REFUSE:
+ * RECONNECT_REFUSED with detail = reason, run full EDHOC then). Opens the responder's
+ * confirm record (the responder has proven possession) and returns the session with our
+ * confirm record to send. A forged or corrupted HELLO_R (RECONNECT_AUTH) changes nothing:
+ * st can still complete with the real one; a used st is RECONNECT_STATE.
+ *
+ * Messages are deterministic CBOR: HELLO_I [1, id (1..64 bytes), N_I (16)], HELLO_R
+ * [2, N_R (16), confirm record], REFUSE [3, reason]; anything malformed is RECONNECT_FORMAT.
+ * Both sides derive the session for (N_I, N_R, id_I, id_R): the context orders the
+ * identities by role, so a hello reflected back to its sender or replayed to anyone
+ * derives keys nobody else holds.
  */
-export function reconnectAccept(c: SymmetricCrypto, msg: Bytes, find: (peerId: Bytes) => Binding | null, opts?: ReconnectOptions): ReconnectStep {
-  var m = rcParse(msg, RC_HELLO_I);
-  var id = m[1] as Bytes;
-  if (opts && opts.requireEdhoc) return { s: null, msg: encode([RC_REFUSE, RC_WANT_EDHOC]) };
-  var b = find(id);
-  // The binding must name this peer, and never ourselves (a hello reflected back to its sender).
-  if (!b || !bytesEqual(b.peer, id) || bytesEqual(b.self, id)) return { s: null, msg: encode([RC_REFUSE, RC_UNKNOWN]) };
-  var nR = c.randomBytes(RC_NONCE_LEN);
-  var s = rcSession(c, b, m[2] as Bytes, nR, false, opts);
-  return { s: s, msg: encode([RC_HELLO_R, nR, sessionSeal(s, EMPTY, REC_CONFIRM)]) };
+export function reconnectAccept(c: SymmetricCrypto, msg: Bytes, find: (peerId: Bytes) => Binding | null, opts?: ReconnectOptions): ReconnectStep;
+export function reconnectAccept(c: SymmetricCrypto, st: ReconnectState, msg: Bytes, opts?: SessionOptions): ReconnectStep;
+export function reconnectAccept(c: SymmetricCrypto, x: Bytes | ReconnectState, y: Bytes | ((peerId: Bytes) => Binding | null), opts?: ReconnectOptions): ReconnectStep {
+  var acc = typeof y === "function";
+  var st = x as ReconnectState;
+  var m;
+  if (!acc && st.done) throw perr("RECONNECT_STATE", "state used");
+  try {
+    m = decode((acc ? x : y) as Bytes, true);
+  } catch (e) {
+    // not CBOR: m stays undefined
+  }
+  if (!Array.isArray(m)) throw perr("RECONNECT_FORMAT", "bad CBOR");
+  // Unauthenticated: a REFUSE can only make the initiator fall back to full EDHOC (st stays usable).
+  if (!acc && m.length === 2 && m[0] === RC_REFUSE && typeof m[1] === "number") throw perr("RECONNECT_REFUSED", "refused", m[1]);
+  var a = m[1], b = m[2];
+  if (m.length !== 3 || m[0] !== (acc ? RC_HELLO_I : RC_HELLO_R) || !(a instanceof Uint8Array) || !(b instanceof Uint8Array) ||
+      (acc ? a.length < 1 || a.length > RC_MAX_ID || b.length !== RC_NONCE_LEN : a.length !== RC_NONCE_LEN)) throw perr("RECONNECT_FORMAT", "bad hello");
+  var bd, nI, nR;
+  if (acc) {
+    if (opts && opts.requireEdhoc) return { s: null, msg: encode([RC_REFUSE, RC_WANT_EDHOC]) };
+    bd = (y as (peerId: Bytes) => Binding | null)(a);
+    // The binding must name this peer, and never ourselves (a hello reflected back to its sender).
+    if (!bd || !bytesEqual(bd.peer, a) || bytesEqual(bd.self, a)) return { s: null, msg: encode([RC_REFUSE, RC_UNKNOWN]) };
+    nI = b;
+    nR = c.randomBytes(RC_NONCE_LEN);
+  } else {
+    // (x is st only here: never read properties of a typed array on Espruino)
+    bd = st.b;
+    nI = st.n;
+    nR = a;
+  }
+  if (!(bd.secret instanceof Uint8Array) || bd.secret.length !== 32) throw perr("RECONNECT_BAD_BINDING", "bad secret");
+  var prk = edhocKeyUpdate(c, bd.secret, encodeSeq([1, nI, nR, acc ? bd.peer : bd.self, acc ? bd.self : bd.peer]));
+  var s = sessionNew(c, prk, !acc, opts);
+  wipe(prk);
+  if (!acc) {
+    try {
+      sessionOpen(s, b);
+    } catch (e) {
+      sessionClose(s);
+      throw perr("RECONNECT_AUTH", "auth failed");
+    }
+    st.done = true;
+    wipe(st.n);
+  }
+  var r = sessionSeal(s, EMPTY, REC_CONFIRM);
+  return { s: s, msg: acc ? encode([RC_HELLO_R, nR, r]) : r };
 }
 
-/**
- * Initiator, step 2: processes HELLO_R (or REFUSE: RECONNECT_REFUSED with detail = reason,
- * run full EDHOC then). Opens the responder's confirm record (the responder has proven
- * possession) and returns the session with our confirm record to send.
- */
-export function reconnectFinish(c: SymmetricCrypto, st: ReconnectState, msg: Bytes, opts?: SessionOptions): ReconnectStep {
-  if (st.done) throw perr("RECONNECT_STATE", "state used");
-  var m = rcParse(msg, RC_HELLO_R); // REFUSE: RECONNECT_REFUSED, st stays usable
-  var s = rcSession(c, st.b, st.n, m[1] as Bytes, true, opts);
-  try {
-    sessionOpen(s, m[2] as Bytes);
-  } catch (e) {
-    // A forged or corrupted HELLO_R changes nothing: st can still complete with the real one.
-    sessionClose(s);
-    throw perr("RECONNECT_AUTH", "auth failed");
-  }
-  st.done = true;
-  wipe(st.n);
-  return { s: s, msg: sessionSeal(s, EMPTY, REC_CONFIRM) };
-}
+/** See reconnectAccept: the same function. */
+export { reconnectAccept as reconnectFinish };
