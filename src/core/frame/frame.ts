@@ -273,15 +273,17 @@ export function channelOpen(link: Link, now: () => number, opts?: FramerOptions)
     mtu: link ? link.mtu : 20, max: 1024, np: 2, to: 10000, nid: 0, p: [], done: 0, hid: 15, dt: 0,
     link: link, now: now, onMessage: null, onError: null, deadline: 0, closed: false
   } as unknown as Channel;
-  // (Expressions only: esbuild drops a DEVICE block only when it holds no statements.)
+  // (Expressions only: esbuild drops a DEVICE block only when it holds no statements. A
+  // bad option makes mtu 0, so that the one check below, which devices keep for the link's
+  // MTU, refuses it.)
   if (!DEVICE) {
     c.delivered = c.garbage = c.dups = c.expired = c.evicted = 0;
-    c.mtu = link ? link.mtu : (opts && opts.mtu) || 20;
     c.max = (opts && opts.maxMsg) || 1024;
     c.np = (opts && opts.maxPartials) || 2;
     c.to = (opts && opts.timeout) || 10000;
+    c.mtu = c.max >= 1 && c.np >= 1 && c.to > 0 ? (link ? link.mtu : (opts && opts.mtu) || 20) : 0;
   }
-  if (!(c.mtu >= 3 && c.max >= 1 && c.np >= 1 && c.to > 0)) throw perr("FRAME_BAD_OPTION", "bad option");
+  if (!(c.mtu >= 3)) throw perr("FRAME_BAD_OPTION", "bad option");
   if (link) {
     link.pkch = c;
     link.onData = link.onClose = channelTick as unknown as (x: unknown) => void;
