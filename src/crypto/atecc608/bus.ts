@@ -21,6 +21,7 @@
  * driver calls it as a method).
  */
 import { perr } from "../../core/errors";
+import { DEVICE } from "../../core/target";
 import type { SeIoBus } from "./driver";
 
 /** The part of an Espruino I2C object the bus uses (addresses are 7-bit: the ATECC608's default 0xC0 is 0x60). */
@@ -69,6 +70,7 @@ export interface SocketLike {
 }
 
 export interface TcpBus extends SeIoBus {
+  /** Host only (devices keep their socket for ever). */
   close(): void;
 }
 
@@ -90,7 +92,9 @@ interface TcpState extends TcpBus {
  * "1,2,3"). `net.connect` to a closed port throws synchronously on Espruino: SE_BUS.
  */
 export function tcpBus(net: NetLike, host: string, port: number): TcpBus {
-  return { io: tcpIo, close: tcpClose, n: net, h: host, p: port, s: null, x: "", c: null, k: 0 } as TcpState;
+  var b = { io: tcpIo, n: net, h: host, p: port, s: null, x: "", c: null, k: 0 } as unknown as TcpState;
+  if (!DEVICE) b.close = tcpClose;
+  return b;
 }
 
 /**
@@ -100,8 +104,8 @@ export function tcpBus(net: NetLike, host: string, port: number): TcpBus {
 function tcpIo(this: TcpState, k: number, a: any, cb?: (e: any, r?: Uint8Array | null) => void): void {
   var t = this;
   var s = t.s;
-  var f: string | undefined;
-  var w: any;
+  var f: any;
+  var r: Uint8Array | null = null;
   if (k < 3) {
     if (!s) {
       try {
@@ -110,8 +114,8 @@ function tcpIo(this: TcpState, k: number, a: any, cb?: (e: any, r?: Uint8Array |
         return (cb as any)(perr("SE_BUS", "cannot reach the secure-element bridge"));
       }
       s.on("data", tcpIo.bind(t, 3));
-      s.on("close", (w = tcpIo.bind(t, 4)));
-      s.on("error", w);
+      s.on("close", (f = tcpIo.bind(t, 4)));
+      s.on("error", f);
     }
     f = k ? (k < 2 ? "W" + String.fromCharCode.apply(null, a) : "R" + String.fromCharCode(a)) : "K";
     t.c = cb as any;
@@ -123,23 +127,19 @@ function tcpIo(this: TcpState, k: number, a: any, cb?: (e: any, r?: Uint8Array |
   if (k > 3) t.s = null;
   else {
     t.x += typeof a === "string" ? a : String.fromCharCode.apply(null, a);
-    var n = t.x.charCodeAt(0) * 256 + t.x.charCodeAt(1);
-    if (!(t.x.length >= n + 2)) return;
-    f = t.x.substr(2, n);
+    f = t.x.charCodeAt(0) * 256 + t.x.charCodeAt(1);
+    if (!(t.x.length >= f + 2)) return;
+    f = t.x.substr(2, f);
   }
   t.x = "";
-  w = t.c;
+  a = t.c;
   t.c = null;
-  // Status 0 ACK (a read's bytes follow), 1 NACK (a read gives null), 2 bad request.
-  if (!w) return;
-  if (!f) return w(perr("SE_BUS", "secure-element bridge closed"));
-  if (t.k === 1 && f.charCodeAt(0)) return w(perr("SE_NACK", "secure element did not acknowledge"));
-  var r = null;
-  if (t.k > 1 && !f.charCodeAt(0)) {
-    r = new Uint8Array(f.length - 1);
-    for (var i = 0; i < r.length; i++) r[i] = f.charCodeAt(i + 1);
-  }
-  w(null, r);
+  if (!a) return;
+  if (!f) return a(perr("SE_BUS", "secure-element bridge closed"));
+  // Status 0 ACK (a read's bytes follow; the driver ignores them for a wake or a write),
+  // 1 NACK (a write fails, a read gives null), 2 bad request.
+  if (!f.charCodeAt(0)) for (r = new Uint8Array(f.length - 1), k = 0; k < r.length; k++) r[k] = f.charCodeAt(k + 1);
+  a(r || t.k - 1 ? null : perr("SE_NACK", "secure element did not acknowledge"), r);
 }
 
 function tcpClose(this: TcpState): void {
