@@ -53,7 +53,7 @@ describe("refused, with no state change", () => {
     b.press(200);
     await m.world.run(3000);
     // b's window is open, a's is not: a never initiates; b dialling a directly is refused.
-    b.pairing.dial("lamp-a", null);
+    b.pairing.connectTo("lamp-a", null);
     await m.world.run(3000);
     expect(a.pairing.bindings).toEqual([]);
     // a answers by kid (only pinned peers can follow that), so b cannot even identify a.
@@ -174,7 +174,7 @@ describe("refused, with no state change", () => {
         l.send(crypto.randomBytes(1 + (i % 19)));
       } else {
         // A genuine device of another manufacturer, window open.
-        x.pairing.dial("lamp-a", null);
+        x.pairing.connectTo("lamp-a", null);
       }
       await m.world.run(100);
     }

@@ -9,10 +9,16 @@
  * device's or edited. An update is a single record write: a replacement's "remove the old
  * binding, add the new one, deny the old identity" commits all at once or not at all.
  *
+ * Plaintext layout (read and written directly, no generic CBOR tree at boot): a run of
+ * fields, each a 2-byte big-endian length and its bytes; numbers are 4 bytes big-endian,
+ * strings UTF-8. Fields: next counter, number of bindings, then per binding sub, model,
+ * role, kid, pub (64), cred, secret (32), n, addr; then every evicted identity. The AAD
+ * names the layout ("pkb2"), so a record in another layout fails authentication
+ * (STORE_CORRUPT) instead of being misread.
+ *
  * Espruino subset.
  */
-import { bytesEqual, concat, wipe, type Bytes } from "../bytes";
-import { cmap, decode, encode, isMap, mapGet, type CborValue } from "../cbor";
+import { concat, utf8Decode, utf8Encode, wipe, type Bytes } from "../bytes";
 import { perr } from "../errors";
 import { loadRecord, saveRecord, type FlashStore } from "../store/records";
 import type { SymmetricCrypto } from "../../crypto/provider";
@@ -44,78 +50,61 @@ export interface BindingSet {
 }
 
 export var BINDINGS_RECORD = "pkb";
-var AAD = [0x70, 0x6b, 0x62, 0x31]; // "pkb1"
+var AAD = [0x70, 0x6b, 0x62, 0x32]; // "pkb2"
 var NONCE = 13;
 
-export function emptySet(): BindingSet {
-  return { list: [], evicted: [], next: 1 };
-}
-
-function toCbor(s: BindingSet): Bytes {
-  var l: CborValue[] = [];
-  for (var i = 0; i < s.list.length; i++) {
-    var b = s.list[i];
-    l.push([b.sub, b.model, b.role, b.kid, b.pub, b.cred, b.secret, b.n, b.addr]);
-  }
-  return encode(cmap([1, 2, 3], [l, s.evicted, s.next]));
-}
-
-function str(v: unknown): string {
-  if (typeof v !== "string") throw perr("STORE_CORRUPT", "bindings record has a bad field");
-  return v;
-}
-
-function bin(v: unknown, len: number): Bytes {
-  if (!(v instanceof Uint8Array) || (len > 0 && v.length !== len)) throw perr("STORE_CORRUPT", "bindings record has a bad field");
-  return v;
-}
-
-function fromCbor(b: Bytes): BindingSet {
-  var m = decode(b, true);
-  if (!isMap(m)) throw perr("STORE_CORRUPT", "bindings record is not a map");
-  var l = mapGet(m, 1), ev = mapGet(m, 2), next = mapGet(m, 3);
-  if (!Array.isArray(l) || !Array.isArray(ev) || typeof next !== "number") throw perr("STORE_CORRUPT", "bindings record lacks fields");
-  var out: BindingSet = { list: [], evicted: [], next: next };
-  for (var i = 0; i < l.length; i++) {
-    var e = l[i];
-    if (!Array.isArray(e) || e.length !== 9 || typeof e[7] !== "number") throw perr("STORE_CORRUPT", "bad binding entry");
-    out.list.push({ sub: str(e[0]), model: str(e[1]), role: str(e[2]), kid: bin(e[3], 0), pub: bin(e[4], 64), cred: bin(e[5], 0), secret: bin(e[6], 32), n: e[7] as number, addr: str(e[8]) });
-  }
-  for (i = 0; i < ev.length; i++) out.evicted.push(str(ev[i]));
-  return out;
-}
-
 /**
- * Loads the bindings (decrypting with the at-rest key). No record yet gives an empty set;
- * a record that fails authentication is STORE_CORRUPT (it was not written by this device
- * or was damaged) and the caller decides (the firmware reports it and starts empty).
+ * With s: encrypts and saves the whole set as one power-loss-safe record (returns s).
+ * Without: loads it (null when there is no record yet). A record that fails
+ * authentication is STORE_CORRUPT (not written by this device, or damaged) and the caller
+ * decides (the controller reports it and starts empty). One function for both directions:
+ * on a device every function costs memory for as long as it exists.
  */
-export function loadBindings(c: SymmetricCrypto, fs: FlashStore, key: Bytes): BindingSet {
+export function bindingStore(c: SymmetricCrypto, fs: FlashStore, key: Bytes, s?: BindingSet): BindingSet | null {
+  var i: number, pt: Bytes;
+  var bad = "bindings record is damaged";
+  if (s) {
+    var v: (string | number | Bytes)[] = [s.next, s.list.length];
+    for (i = 0; i < s.list.length; i++) {
+      var b = s.list[i];
+      v.push(b.sub, b.model, b.role, b.kid, b.pub, b.cred, b.secret, b.n, b.addr);
+    }
+    v = v.concat(s.evicted);
+    var parts: Bytes[] = [];
+    for (i = 0; i < v.length; i++) {
+      var x = v[i];
+      var d = typeof x === "string" ? utf8Encode(x) : typeof x === "number" ? new Uint8Array([x >>> 24, x >> 16, x >> 8, x]) : x;
+      parts.push(new Uint8Array([d.length >> 8, d.length]), d);
+    }
+    pt = concat(parts);
+    var nonce = c.randomBytes(NONCE);
+    var ct = c.aeadSeal(key, nonce, new Uint8Array(AAD), pt);
+    wipe(pt);
+    saveRecord(fs, c.sha256, BINDINGS_RECORD, concat([nonce, ct]));
+    return s;
+  }
   var r = loadRecord(fs, c.sha256, BINDINGS_RECORD);
-  if (!r) return emptySet();
-  if (r.data.length < NONCE + 8) throw perr("STORE_CORRUPT", "bindings record too short");
-  var pt = c.aeadOpen(key, r.data.subarray(0, NONCE), new Uint8Array(AAD), r.data.subarray(NONCE));
-  if (!pt) throw perr("STORE_CORRUPT", "bindings record failed authentication");
-  var s = fromCbor(pt);
-  wipe(pt);
-  return s;
-}
-
-/** Encrypts and saves the whole set as one power-loss-safe record. */
-export function saveBindings(c: SymmetricCrypto, fs: FlashStore, key: Bytes, s: BindingSet): void {
-  var pt = toCbor(s);
-  var nonce = c.randomBytes(NONCE);
-  var ct = c.aeadSeal(key, nonce, new Uint8Array(AAD), pt);
-  wipe(pt);
-  saveRecord(fs, c.sha256, BINDINGS_RECORD, concat([nonce, ct]));
-}
-
-export function findBySub(s: BindingSet, sub: string): Binding | null {
-  for (var i = 0; i < s.list.length; i++) if (s.list[i].sub === sub) return s.list[i];
-  return null;
-}
-
-export function findByKid(s: BindingSet, kid: Bytes): Binding | null {
-  for (var i = 0; i < s.list.length; i++) if (bytesEqual(s.list[i].kid, kid)) return s.list[i];
-  return null;
+  if (!r) return null;
+  if (r.data.length < NONCE + 8) throw perr("STORE_CORRUPT", bad);
+  pt = c.aeadOpen(key, r.data.subarray(0, NONCE), new Uint8Array(AAD), r.data.subarray(NONCE)) as Bytes;
+  if (!pt) throw perr("STORE_CORRUPT", bad);
+  var at = 0;
+  // The next field, copied out of the plaintext (which is wiped below): t < 0 a string,
+  // 4 a number, otherwise bytes of exactly t bytes (0: any length).
+  var f = function (t: number): any {
+    var l = at + 2 <= pt.length ? (pt[at] << 8) | pt[at + 1] : 0;
+    at += 2 + l;
+    if (at > pt.length || (t > 0 && l !== t)) throw perr("STORE_CORRUPT", bad);
+    var y = new Uint8Array(pt.subarray(at - l, at));
+    return t < 0 ? utf8Decode(y) : t === 4 ? ((y[0] << 24) >>> 0) + (y[1] << 16) + (y[2] << 8) + y[3] : y;
+  };
+  var out: BindingSet;
+  try {
+    out = { list: [], evicted: [], next: f(4) };
+    for (i = f(4); i > 0; i--) out.list.push({ sub: f(-1), model: f(-1), role: f(-1), kid: f(0), pub: f(64), cred: f(0), secret: f(32), n: f(4), addr: f(-1) });
+    while (at < pt.length) out.evicted.push(f(-1));
+  } finally {
+    wipe(pt);
+  }
+  return out;
 }

@@ -17,8 +17,7 @@
  *
  * Espruino subset.
  */
-import { bytesEqual, concat, type Bytes } from "../bytes";
-import { perr } from "../errors";
+import { concat, type Bytes } from "../bytes";
 import type { EadItem } from "../edhoc/messages";
 
 /** EAD labels (non-critical; pairkit devices require them when the code is on). */
@@ -29,11 +28,10 @@ export var EAD_SAS_REVEAL = 65012;
 export var LABEL_SAS = 65010;
 export var SAS_NONCE = 16;
 
-export function sasCommit(sha256: (b: Bytes) => Bytes, nI: Bytes): Bytes {
-  return sha256(nI).subarray(0, 16);
-}
-
-/** Finds the value of an EAD item with a 16-byte value; null when absent or malformed. */
+/**
+ * Finds the value of an EAD item with a 16-byte value; null when absent or malformed.
+ * (The commitment, SHA-256(N_I)[0..16], is computed and checked by the controller.)
+ */
 export function eadValue(items: EadItem[], label: number): Bytes | null {
   for (var i = 0; i < items.length; i++) {
     var v = items[i].value;
@@ -42,16 +40,10 @@ export function eadValue(items: EadItem[], label: number): Bytes | null {
   return null;
 }
 
-/** Checks the revealed nonce against the commitment. */
-export function sasCheck(sha256: (b: Bytes) => Bytes, commit: Bytes, nI: Bytes): void {
-  if (!bytesEqual(sasCommit(sha256, nI), commit)) throw perr("PAIR_SAS_COMMIT", "revealed nonce does not match its commitment");
-}
-
-/** Four digits 1..6 from the exporter output. */
-export function sasDigits(exporter: (label: number, ctx: Bytes, len: number) => Bytes, nI: Bytes, nR: Bytes): number[] {
-  var b = exporter(LABEL_SAS, concat([nI, nR]), 4);
-  var v = ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
-  v = v % 1296;
+/** Four digits 1..6 from the session's exporter. */
+export function sasDigits(ed: { exporter(label: number, ctx: Bytes, len: number): Bytes }, nI: Bytes, nR: Bytes): number[] {
+  var b = ed.exporter(LABEL_SAS, concat([nI, nR]), 4);
+  var v = (((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3]) % 1296;
   var d: number[] = [];
   for (var i = 0; i < 4; i++) {
     d.unshift((v % 6) + 1);
