@@ -177,9 +177,11 @@ export function frameIn(f: Framer, d: Bytes | null, now: number): FrameMsg | nul
           x * (s || pl) + pl > f.max || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > f.max)))) {
         if (fresh) {
           // A newer id (less than half the id space ahead): ids that far ahead are not "recently done" any more.
+          // Their bits (a run of a bits from hid + 9, rotated within 16 bits) are cleared.
           var a = (id - f.hid) & 15;
           if (a && a < 8) {
-            for (i = 1; i <= a; i++) f.done &= ~(1 << ((f.hid + i + 8) & 15));
+            a = ((1 << a) - 1) << ((f.hid + 9) & 15);
+            f.done &= ~(a | (a >> 16));
             f.hid = id;
           }
           // A message of one fragment completes below without being held.
@@ -196,11 +198,11 @@ export function frameIn(f: Framer, d: Bytes | null, now: number): FrameMsg | nul
           p.l = pl;
         }
         if (s && !p.s) {
-          // The stride is known now: the buffer, with the last fragment when it came first.
+          // The stride is known now: the buffer (max bytes: the size the message may have
+          // before its last fragment is known), with the last fragment when it came first.
           var lp = p.b;
-          var cap = p.n ? (p.n - 1) * s + p.l : s * FRAME_MAX_FRAGS;
           p.s = s;
-          p.b = new Uint8Array(cap < f.max ? cap : f.max);
+          p.b = new Uint8Array(f.max);
           if (lp) p.b.set(lp, (p.n - 1) * s);
         }
         if (s) (p.b as Bytes).set(d.subarray(FRAME_HDR), x * s);
