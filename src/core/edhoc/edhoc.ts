@@ -23,7 +23,7 @@
 import { bytesEqual, concat, EMPTY, wipe, type Bytes } from "../bytes";
 import { encHead, encode, encodeSeq, peekMajor, readAs, readRaw, reader } from "../cbor";
 import { sigStructure1 } from "../cose";
-import { isPairkitError, perr, type PairkitError } from "../errors";
+import { isPairkitError, perr } from "../errors";
 import type { CryptoProvider, PrivateKeyRef } from "../../crypto/provider";
 import {
   ERR_UNKNOWN_CRED, ERR_UNSPECIFIED, ERR_WRONG_SUITE, HASH_LEN, IV_LEN, KEY_LEN, MAC_LEN, ST_BUSY, ST_DEAD, ST_DONE, ST_PROC_M1,
@@ -35,6 +35,7 @@ import {
   type EadItem, type IdCredInfo,
 } from "./messages";
 import { edhocTestHooks } from "./testing";
+import { DEVICE } from "../target";
 
 /** Our own authentication credential for one curve. */
 export interface OwnCredential {
@@ -126,12 +127,14 @@ class EdhocBase {
   declare ead: Bytes | null;
   /** Ends the running step: k(null, value) resolves it, k(error) rejects it. */
   declare k: ((e: unknown, v?: unknown) => void) | null;
+  /** EDHOC_KeyUpdate(context) (host only): replaces PRK_out; both peers must call it with the same context. */
+  declare keyUpdate: (context: Bytes) => void;
 
   constructor(o: EdhocOptions) {
     var s = this;
-    var v: any = o && o.connId;
-    var i = -1;
-    if (!o || !o.crypto || !Array.isArray(o.creds) || !Array.isArray(o.suites) || !o.suites.length || (v && (!(v instanceof Uint8Array) || !v.length || v.length > 8)))
+    var v: any;
+    var i = 0;
+    if (!o || !o.crypto || !Array.isArray(o.creds) || !Array.isArray(o.suites) || !o.suites.length || (!DEVICE && (v = o.connId) && (!(v instanceof Uint8Array) || !v.length || v.length > 8)))
       throw perr("EDHOC_BAD_CONFIG", "crypto, creds and suites are required; a connection identifier has 1 to 8 bytes");
     s.c = o.crypto;
     s.o = o;
@@ -139,28 +142,20 @@ class EdhocBase {
     s.method = s.suite = -1;
     s.connIdI = s.connIdR = null;
     if (s.i) {
-      // The selected suite: given, or the first in our preference order that we run.
-      v = o.selected !== undefined ? o.selected : -1;
-      while (v < 0 && ++i < o.suites.length) if (suiteCrv(o.suites[i], false) > 0) v = o.suites[i];
+      // The selected suite: given (host only), or the first in our preference order that we run.
+      for (v = DEVICE || o.selected === undefined ? -1 : o.selected; v < 0 && i < o.suites.length; i++) if (suiteCrv(o.suites[i], false) > 0) v = o.suites[i];
       if (suiteCrv(v, false) < 0 || o.suites.indexOf(v) < 0) throw perr("EDHOC_BAD_CONFIG", "no supported cipher suite selected");
       s.suite = v;
       s.method = o.method as number;
-      v = [o.method];
-    } else v = o.methods || [];
+    }
     // Methods: the initiator's, or those the responder accepts, all in 0..3.
-    for (i = 0; i < v.length; i++) if (!(v[i] >= 0 && v[i] <= 3 && v[i] === Math.floor(v[i]))) throw perr("EDHOC_BAD_CONFIG", "methods are 0, 1, 2 or 3");
+    v = s.i ? [o.method] : o.methods || [];
+    for (i = 0; i < v.length; i++) if ([0, 1, 2, 3].indexOf(v[i]) < 0) throw perr("EDHOC_BAD_CONFIG", "methods are 0, 1, 2 or 3");
   }
 
   /** EDHOC_Exporter(label, context, length). */
   exporter(label: number, context: Bytes, length: number): Bytes {
     return edhocExporter(this.c, this.prkOut, label, context, length);
-  }
-
-  /** EDHOC_KeyUpdate(context): replaces PRK_out; both peers must call it with the same context. */
-  keyUpdate(context: Bytes): void {
-    var old = this.prkOut;
-    this.po = edhocKeyUpdate(this.c, old, context);
-    wipe(old);
   }
 
   /** PRK_out once the handshake is complete (a secret: do not log it). */
@@ -185,24 +180,12 @@ class EdhocBase {
   }
 }
 
-/**
- * Runs one step as a promise: checks the state (a wrong one rejects with
- * EDHOC_WRONG_STATE and changes nothing), marks the machine busy and runs `body`, which
- * ends the step with this.k(null, value) and continues after the provider's promises
- * through `next`. Message_4 (state DONE) can be sent or processed once. Steps chain
- * callbacks instead of promises: a pending promise costs about 24 variables on a device.
- */
-function run<T>(s: EdhocBase, expect: number, body: () => void): Promise<T> {
-  return new Promise<T>(function (resolve, reject) {
-    if (s.st !== expect || (expect === ST_DONE && !s.p4)) return reject(perr("EDHOC_WRONG_STATE", "EDHOC step called in the wrong state", s.st));
-    s.st = ST_BUSY;
-    s.k = function (e, v) {
-      s.k = null; // lets the settled promise go
-      if (e) reject(e);
-      else resolve(v as T);
-    };
-    next(s, null, body);
-  });
+if (!DEVICE) {
+  EdhocBase.prototype.keyUpdate = function (this: EdhocBase, context: Bytes): void {
+    var old = this.prkOut;
+    this.po = edhocKeyUpdate(this.c, old, context);
+    wipe(old);
+  };
 }
 
 /**
@@ -210,15 +193,15 @@ function run<T>(s: EdhocBase, expect: number, body: () => void): Promise<T> {
  * without p). A failure (or an abort meanwhile) ends the step with an error and the session
  * with it (state DEAD, secrets wiped), except a renegotiation, which leaves the initiator
  * at START. Errors come out typed: CBOR errors in peer input become EDHOC_MALFORMED,
- * untyped ones EDHOC_INTERNAL.
+ * untyped ones EDHOC_INTERNAL. Steps chain callbacks instead of promises: a pending
+ * promise costs about 24 variables on a device.
  */
 function next<V>(s: EdhocBase, p: Promise<V> | null, f: (v: V) => void): void {
   function ko(e: unknown) {
-    var pe = e as PairkitError;
-    var typed = isPairkitError(e);
+    var code = isPairkitError(e) ? e.code : "";
     if (s.st === ST_BUSY) s.abort();
-    if (s.k) s.k(!typed ? perr("EDHOC_INTERNAL", "internal failure during the EDHOC step")
-      : pe.code.indexOf("CBOR_") === 0 || pe.code === "BAD_UTF8" ? perr("EDHOC_MALFORMED", "malformed EDHOC message (" + pe.code + ")") : e);
+    if (s.k) s.k(!code ? perr("EDHOC_INTERNAL", "internal failure during the EDHOC step")
+      : code.indexOf("CBOR_") === 0 || code === "BAD_UTF8" ? perr("EDHOC_MALFORMED", "malformed EDHOC message (" + code + ")") : e);
   }
   function go(v: V) {
     try {
@@ -236,22 +219,22 @@ function next<V>(s: EdhocBase, p: Promise<V> | null, f: (v: V) => void): void {
  * The byte string a message_2/3/4 consists of. An error message from the peer is raised
  * as EDHOC_PEER_ERROR; ERR_CODE 2 to an initiator waiting for message_2 (no transcript
  * yet) as EDHOC_WRONG_SUITE, after choosing the next common suite (the initiator is then
- * ready for a new message_1), or EDHOC_NO_COMMON_SUITE.
+ * ready for a new message_1), or EDHOC_NO_COMMON_SUITE (always on a device: it runs one
+ * suite).
  */
 function recv(s: EdhocBase, m: Bytes): Bytes {
   var pe = parseErrorMessage(m);
-  var nx = -1;
-  var i, x, sr;
+  var x: any;
+  var sr: number[];
   if (pe) {
     if (s.i && !s.th && pe.code === ERR_WRONG_SUITE) {
       x = pe.info;
-      sr = (typeof x === "number" ? [x] : x) as number[];
-      for (i = 0; nx < 0 && i < s.o.suites.length; i++) {
-        x = s.o.suites[i];
-        if (sr.indexOf(x) >= 0 && suiteCrv(x, false) > 0 && x !== s.suite) nx = x;
-      }
-      if (nx < 0) throw perr("EDHOC_NO_COMMON_SUITE", "no cipher suite in common with the responder", sr);
-      s.suite = nx;
+      sr = typeof x === "number" ? [x] : x;
+      x = DEVICE ? -1 : s.o.suites.filter(function (y) {
+        return sr.indexOf(y) >= 0 && suiteCrv(y, false) > 0 && y !== s.suite;
+      }).concat(-1)[0];
+      if (x < 0) throw perr("EDHOC_NO_COMMON_SUITE", "no cipher suite in common with the responder", sr);
+      s.suite = x;
       s.ek = null;
       s.st = ST_START;
       throw perr("EDHOC_WRONG_SUITE", "responder refused the suite; send a new message_1", sr);
@@ -265,41 +248,47 @@ function recv(s: EdhocBase, m: Bytes): Bytes {
 }
 
 /**
- * With G_XY: TH_2 = H(G_Y, H(message_1)) and PRK_2e = HKDF-Extract(TH_2, G_XY). With
- * data: returns data XOR KEYSTREAM_2 (PLAINTEXT_2 <-> CIPHERTEXT_2).
+ * Encryption of message m's plaintext: m = 2 XOR with KEYSTREAM_2 (label 0, from PRK_2e);
+ * m = 3 and 4 AEAD under K_3/IV_3 (labels 3/4, from PRK_3e2m) or K_4/IV_4 (labels 8/9,
+ * from PRK_4e3m) with AAD Enc_structure(h'', TH). Seals, or opens.
  */
-function k2(s: EdhocBase, gxy: Bytes | null, d: Bytes | null): Bytes {
-  var c = s.c;
-  if (gxy) {
-    trace("G_XY", gxy);
-    s.th = c.sha256(encodeSeq([s.gy, s.h1]));
-    s.h1 = null;
-    trace("TH_2", s.th);
-    s.p2 = c.hkdfExtract(s.th, gxy);
-    wipe(gxy);
-    trace("PRK_2e", s.p2);
-  }
-  if (!d) return EMPTY;
-  var ks = edhocKdf(c, s.p2 as Bytes, 0, s.th as Bytes, d.length);
-  trace("KEYSTREAM_2", ks);
-  for (var i = 0; i < d.length; i++) ks[i] ^= d[i];
-  return ks;
-}
-
-/** AEAD under K_3/IV_3 (label 3, from PRK_3e2m) or K_4/IV_4 (label 8, from PRK_4e3m) with AAD Enc_structure(h'', TH): seals or opens. */
-function aead(s: EdhocBase, label: number, data: Bytes, seal: boolean): Bytes {
+function crypt(s: EdhocBase, m: number, data: Bytes, seal: boolean): Bytes {
   var c = s.c;
   var th = s.th as Bytes;
-  var prk = (label === 3 ? s.p3 : s.p4) as Bytes;
-  var k = edhocKdf(c, prk, label, th, KEY_LEN);
+  var label = m * (m - 2); // 0, 3, 8
+  var prk = (m < 3 ? s.p2 : m < 4 ? s.p3 : s.p4) as Bytes;
+  var k = edhocKdf(c, prk, label, th, label ? KEY_LEN : data.length);
+  if (!label) {
+    trace("KEYSTREAM_2", k);
+    for (var i = 0; i < data.length; i++) k[i] ^= data[i];
+    return k;
+  }
   var iv = edhocKdf(c, prk, label + 1, th, IV_LEN);
-  trace(label === 3 ? "K_3" : "K_4", k);
-  trace(label === 3 ? "IV_3" : "IV_4", iv);
+  trace(label < 8 ? "K_3" : "K_4", k);
+  trace(label < 8 ? "IV_3" : "IV_4", iv);
   var aad = encode(["Encrypt0", EMPTY, th]); // Enc_structure
   var out = seal ? c.aeadSeal(k, iv, aad, data) : c.aeadOpen(k, iv, aad, data);
   wipe(k);
   if (!out) throw perr("EDHOC_DECRYPT_FAILED", "message did not decrypt");
   return out;
+}
+
+/**
+ * The ephemeral DH (our ephemeral key with the peer's G), then f(): TH_2 = H(G_Y,
+ * H(message_1)) and PRK_2e = HKDF-Extract(TH_2, G_XY).
+ */
+function dh2(s: EdhocBase, f: () => void): void {
+  var c = s.c;
+  next(s, c.ecdh(s.ek as PrivateKeyRef, (s.i ? s.gy : s.gx) as Bytes), function (gxy) {
+    trace("G_XY", gxy);
+    var th = (s.th = c.sha256(encodeSeq([s.gy, s.h1])));
+    s.h1 = null;
+    trace("TH_2", th);
+    s.p2 = c.hkdfExtract(th, gxy);
+    wipe(gxy);
+    trace("PRK_2e", s.p2);
+    f();
+  });
 }
 
 /**
@@ -314,9 +303,11 @@ function auth(s: EdhocBase, m: number, ours: boolean, x: OwnCredential & PeerCre
   var c = s.c;
   var stat = (s.method & (m - 1)) !== 0;
   var idCred = (ours ? x.idCred : s.pc) as Bytes;
-  function go(g: Bytes | null) {
+  // Static DH: our static key with the peer's ephemeral key, or our ephemeral key with the peer's static key.
+  next(s, stat ? c.ecdh(ours ? x.priv : (s.ek as PrivateKeyRef), ours ? ((s.i ? s.gy : s.gx) as Bytes) : x.pub) : null, function (g: Bytes | null) {
     var prev = (m === 2 ? s.p2 : s.p3) as Bytes;
-    var salt = g ? edhocKdf(c, prev, m === 2 ? 1 : 5, s.th as Bytes, HASH_LEN) : null;
+    // Labels: SALT_3e2m 1 / SALT_4e3m 5, MAC_2 2 / MAC_3 6.
+    var salt = g ? edhocKdf(c, prev, 4 * m - 7, s.th as Bytes, HASH_LEN) : null;
     var prk = salt ? c.hkdfExtract(salt, g as Bytes) : new Uint8Array(prev);
     wipe(salt);
     wipe(g);
@@ -324,31 +315,24 @@ function auth(s: EdhocBase, m: number, ours: boolean, x: OwnCredential & PeerCre
     else s.p4 = prk;
     trace(m === 2 ? "PRK_3e2m" : "PRK_4e3m", prk);
     var th = encode(s.th as Bytes);
-    var mac = edhocKdf(c, prk, m === 2 ? 2 : 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, x.cred, ead], stat ? MAC_LEN : HASH_LEN);
+    var mac = edhocKdf(c, prk, 4 * m - 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, x.cred, ead], stat ? MAC_LEN : HASH_LEN);
     trace("MAC_" + m, mac);
-    if (stat) {
-      if (!ours && !c.ctEqual(mac, s.sm as Bytes)) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
-      return k(mac);
-    }
     // COSE Sig_structure of EDHOC: ["Signature1", << ID_CRED >>, << TH, CRED, ? EAD >>, MAC].
-    var tbs = sigStructure1(idCred, concat([th, x.cred, ead]), mac);
-    if (ours) return next(s, c.sign(x.priv, tbs), k);
-    next(s, c.verify(suiteCrv(s.suite, true), x.pub, tbs, s.sm as Bytes), function (ok) {
-      if (!ok) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
-      k(mac);
+    var tbs = stat ? null : sigStructure1(idCred, concat([th, x.cred, ead]), mac);
+    next(s, !tbs ? null : ours ? c.sign(x.priv, tbs) : c.verify(suiteCrv(s.suite, true), x.pub, tbs, s.sm as Bytes), function (v: any) {
+      if (!ours && !(tbs ? v : c.ctEqual(mac, s.sm as Bytes))) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
+      k(tbs ? v : mac);
     });
-  }
-  // Static DH: our static key with the peer's ephemeral key, or our ephemeral key with the peer's static key.
-  if (stat) next(s, c.ecdh(ours ? x.priv : (s.ek as PrivateKeyRef), ours ? ((s.i ? s.gy : s.gx) as Bytes) : x.pub), go);
-  else go(null);
+  });
 }
 
 /**
  * TH_3 / TH_4 = H(TH, PLAINTEXT, CRED), then state st, dropping what is no longer needed:
  * at TH_3 PRK_2e and G_X (and G_Y on the responder; the initiator's static DH still needs
- * it), at TH_4 all but TH_4 and PRK_4e3m (for message_4), and PRK_out is derived.
+ * it), at TH_4 all but TH_4 and PRK_4e3m (for message_4), and PRK_out is derived. Ends
+ * the step with v.
  */
-function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number): void {
+function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number, v?: Bytes): void {
   var c = s.c;
   var th = (s.th = c.sha256(concat([encode(s.th as Bytes), pt, cred])));
   trace(st === ST_DONE ? "TH_4" : "TH_3", th);
@@ -362,164 +346,147 @@ function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number): void {
     s.p3 = s.ek = s.pt = s.sm = s.ead = s.pc = s.gy = null;
   }
   s.st = st;
+  s.k!(null, v);
 }
 
-/** Initiator message1(ead): creates message_1. Responder processMessage1(m1): parses it. */
-function first(this: EdhocBase, x?: EadItem[] | Bytes): Promise<Bytes | Message1Info> {
-  var s = this;
-  return run(s, ST_START, function () {
-    var c = s.c;
-    var o = s.o;
-    var ead: EadItem[] = [];
-    var r, i, n, v: any;
-    var id: Bytes | null | undefined;
-    if (!s.i) {
-      r = reader(x as Bytes);
-      var method = peekMajor(r) === 0 ? readAs(r, 0) : -1;
-      if (method < 0 || method > 3) throw perr("EDHOC_MALFORMED", "message_1 has an unknown method");
-      if ((o.methods || [0, 1, 2, 3]).indexOf(method) < 0) throw perr("EDHOC_METHOD_REFUSED", "method " + method + " is not accepted");
-      // SUITES_I: an int, or an array of 2 to 16 ints; the last one is the selected suite. It
-      // is refused unless we run it, and when we run a suite the initiator listed before it.
-      v = peekMajor(r) === 4;
-      n = v ? readAs(r, 4) : 1;
-      if (v && (n < 2 || n > 16)) throw perr("EDHOC_MALFORMED", "SUITES must be an int or an array of 2 to 16 ints");
-      var ok = true;
-      for (i = 0; i < n; i++) {
-        v = readAs(r, -1);
-        if ((o.suites.indexOf(v) >= 0 && suiteCrv(v, false) > 0) !== (i === n - 1)) ok = false;
+/**
+ * Runs step n of either role as a promise: 0 message_1, 1 parse message_2/3, 2 verify
+ * message_2/3, 3 send message_3/2, 4 message_4. A call in the wrong state rejects with
+ * EDHOC_WRONG_STATE and changes nothing; otherwise the machine is busy until the step
+ * ends with s.k(null, value). Message_4 (state DONE) can be sent or processed once.
+ */
+function run(s: EdhocBase, n: number, x: any): Promise<any> {
+  return new Promise(function (resolve, reject) {
+    var i = s.i;
+    // The initiator's steps run in states 0..4 in order; the responder's parse, verify and
+    // send in WAIT_M3 (6), PROC_M3 (7) and PROC_M1 (5).
+    if (s.st !== (i || !n || n > 3 ? n : (n % 3) + 5) || (n > 3 && !s.p4)) return reject(perr("EDHOC_WRONG_STATE", "EDHOC step called in the wrong state", s.st));
+    s.st = ST_BUSY;
+    s.k = function (e, v) {
+      s.k = null; // lets the settled promise go
+      if (e) reject(e);
+      else resolve(v);
+    };
+    next(s, null, function () {
+      var c = s.c;
+      var o = s.o;
+      var r, j, v: any, a: any, b: any;
+      if (!n) {
+        // Initiator: creates message_1. Responder: parses it.
+        var ead: EadItem[] = [];
+        if (!i) {
+          r = reader(x);
+          a = readAs(r, 0);
+          if (a > 3) throw perr("EDHOC_MALFORMED", "message_1 has an unknown method");
+          if ((o.methods || [0, 1, 2, 3]).indexOf(a) < 0) throw perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
+          // SUITES_I: an int, or an array of 2 to 16 ints; the last one is the selected suite. It
+          // is refused unless we run it, and when we run a suite the initiator listed before it.
+          v = peekMajor(r) === 4;
+          b = v ? readAs(r, 4) : 1;
+          if (b > 16 || (v && b < 2)) throw perr("EDHOC_MALFORMED", "SUITES must be an int or an array of 2 to 16 ints");
+          for (j = b; j--; ) {
+            v = readAs(r, -1);
+            if ((o.suites.indexOf(v) >= 0 && suiteCrv(v, false) > 0) !== !j) b = 0;
+          }
+          if (!b) throw perr("EDHOC_WRONG_SUITE", "selected cipher suite refused", o.suites);
+          b = new Uint8Array(readAs(r, 2));
+          if (b.length !== 32) throw perr("EDHOC_MALFORMED", "G_X must be 32 bytes");
+          s.connIdI = readIdBytes(r);
+          ead = readEad(r, o.eadLabels);
+          s.gx = b;
+          s.method = a;
+          s.suite = v;
+        }
+        // Our connection identifier: configured (host only), or a random one-byte one (never equal to C_I).
+        for (a = DEVICE ? null : o.connId; !a; ) {
+          v = c.randomBytes(1)[0] % 48;
+          a = new Uint8Array([v < 24 ? v : v + 8]);
+          if (!i && bytesEqual(s.connIdI as Bytes, a)) a = null;
+        }
+        if (!i) {
+          s.connIdR = a;
+          s.h1 = c.sha256(x);
+          s.st = ST_PROC_M1;
+          return s.k!(null, { connId: s.connIdI, method: s.method, suite: s.suite, ead: ead });
+        }
+        s.connIdI = a;
+        b = o.suites.slice(0, o.suites.indexOf(s.suite) + 1);
+        return next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
+          s.ek = kp.priv;
+          // G_X: the initiator needs it no more once message_1 is hashed.
+          var m1 = concat([encodeSeq([s.method, b.length === 1 ? b[0] : b, kp.pub.subarray(0, 32)]), encodeIdBytes(a), encodeEad(x)]);
+          s.h1 = c.sha256(m1);
+          s.st = ST_WAIT_M2;
+          s.k!(null, m1);
+        });
       }
-      if (!ok) throw perr("EDHOC_WRONG_SUITE", "selected cipher suite refused", o.suites);
-      s.gx = new Uint8Array(readAs(r, 2));
-      if (s.gx.length !== 32) throw perr("EDHOC_MALFORMED", "G_X must be 32 bytes");
-      s.connIdI = readIdBytes(r);
-      ead = readEad(r, o.eadLabels);
-      s.method = method;
-      s.suite = v;
-    }
-    // Our connection identifier: configured, or a random one-byte one (never equal to C_I).
-    id = o.connId;
-    while (!id) {
-      v = c.randomBytes(1)[0] % 48;
-      id = new Uint8Array([v < 24 ? v : v + 8]);
-      if (!s.i && bytesEqual(s.connIdI as Bytes, id)) id = null;
-    }
-    if (!s.i) {
-      s.connIdR = id;
-      s.h1 = c.sha256(x as Bytes);
-      s.st = ST_PROC_M1;
-      return s.k!(null, { connId: s.connIdI as Bytes, method: s.method, suite: s.suite, ead: ead });
-    }
-    var cI = (s.connIdI = id);
-    var prefs = o.suites.slice(0, o.suites.indexOf(s.suite) + 1);
-    next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
-      s.ek = kp.priv;
-      // G_X: the initiator needs it no more once message_1 is hashed.
-      var m1 = concat([encodeSeq([s.method, prefs.length === 1 ? prefs[0] : prefs, kp.pub.subarray(0, 32)]), encodeIdBytes(cI), encodeEad(x as EadItem[])]);
-      s.h1 = c.sha256(m1);
-      s.st = ST_WAIT_M2;
-      s.k!(null, m1);
-    });
-  });
-}
-
-/**
- * Initiator parseMessage2(m2), responder parseMessage3(m3): decrypts the message and
- * returns the peer's connection identifier, ID_CRED and EAD, so that the application can
- * resolve and validate the credential.
- */
-function hello(this: EdhocBase, m: Bytes): Promise<PeerHello> {
-  var s = this;
-  return run(s, s.i ? ST_WAIT_M2 : ST_WAIT_M3, function () {
-    var ct = recv(s, m);
-    function read(pt: Bytes) {
-      trace(s.i ? "PLAINTEXT_2" : "PLAINTEXT_3", pt);
-      var r = reader(pt);
-      if (s.i) s.connIdR = readIdBytes(r);
-      // ID_CRED: a map, or a compact kid standing for {4: kid}.
-      var mj = peekMajor(r);
-      var idc = mj === 5 ? readRaw(r) : mj >= 0 && mj < 3 ? idCredKid(readIdBytes(r)) : null;
-      if (!idc) throw perr("EDHOC_MALFORMED", "ID_CRED has the wrong type");
-      s.pc = idc;
-      s.sm = readAs(r, 2);
-      mj = r.p;
-      var ead = readEad(r, s.o.eadLabels);
-      s.ead = pt.subarray(mj);
-      s.pt = pt;
-      s.st = s.i ? ST_PROC_M2 : ST_PROC_M3;
-      s.k!(null, { connId: (s.i ? s.connIdR : s.connIdI) as Bytes, idCred: idc, idCredInfo: parseIdCred(idc), ead: ead });
-    }
-    if (!s.i) return read(aead(s, 3, ct, false));
-    if (ct.length <= 32) throw perr("EDHOC_MALFORMED", "message_2 too short");
-    s.gy = new Uint8Array(ct.subarray(0, 32));
-    next(s, s.c.ecdh(s.ek as PrivateKeyRef, s.gy), function (gxy) {
-      read(k2(s, gxy, ct.subarray(32)));
-    });
-  });
-}
-
-/**
- * Initiator verifyMessage2(peer), responder verifyMessage3(peer): checks the message
- * against the credential the application resolved for the peer's ID_CRED. PRK_out is
- * available when the responder's resolves.
- */
-function verify(this: EdhocBase, peer: PeerCredential): Promise<void> {
-  var s = this;
-  return run(s, s.i ? ST_PROC_M2 : ST_PROC_M3, function () {
-    if (!peer || !(peer.cred instanceof Uint8Array) || !(peer.pub instanceof Uint8Array)) throw perr("EDHOC_BAD_CONFIG", "peer credential needs cred and pub bytes");
-    auth(s, s.i ? 2 : 3, false, peer as OwnCredential & PeerCredential, s.ead as Bytes, function () {
-      nextTh(s, s.pt as Bytes, peer.cred, s.i ? ST_VERIFIED_M2 : ST_DONE);
-      s.k!(null);
-    });
-  });
-}
-
-/** Responder message2(ead), initiator message3(ead); PRK_out is available when the initiator's resolves. */
-function send(this: EdhocBase, ead?: EadItem[]): Promise<Bytes> {
-  var s = this;
-  return run(s, s.i ? ST_VERIFIED_M2 : ST_PROC_M1, function () {
-    var c = s.c;
-    var m = s.i ? 3 : 2;
-    var crv = suiteCrv(s.suite, (s.method & (m - 1)) === 0);
-    var creds = s.o.creds;
-    var own: OwnCredential | null = null;
-    for (var i = 0; !own && i < creds.length; i++) if (creds[i].priv.crv === crv) own = creds[i];
-    if (!own) throw perr("EDHOC_NO_CREDENTIAL", "no own credential with a key for curve " + crv);
-    var me = own;
-    var eadB = encodeEad(ead);
-    function go() {
-      auth(s, m, true, me as OwnCredential & PeerCredential, eadB, function (sm) {
-        // ID_CRED travels as just the kid when it is exactly {4: kid}.
-        var kid = parseIdCred(me.idCred).kid;
-        var pt = concat([s.i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(me.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : me.idCred, encode(sm), eadB]);
-        trace(s.i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt);
-        var ct = s.i ? aead(s, 3, pt, true) : k2(s, null, pt);
-        var gy = s.i ? EMPTY : (s.gy as Bytes);
-        nextTh(s, pt, me.cred, s.i ? ST_DONE : ST_WAIT_M3);
-        // message_3 = bstr(CIPHERTEXT_3), message_2 = bstr(G_Y || CIPHERTEXT_2)
-        s.k!(null, concat([encHead(2, gy.length + ct.length), gy, ct]));
-      });
-    }
-    if (s.i) return go();
-    next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
-      s.ek = kp.priv;
-      s.gy = kp.pub.subarray(0, 32);
-      next(s, c.ecdh(kp.priv, s.gx as Bytes), function (gxy) {
-        k2(s, gxy, null);
-        go();
+      if (n < 2) {
+        // Initiator: decrypts message_2, responder message_3; returns the peer's connection
+        // identifier, ID_CRED and EAD for the application to resolve the credential.
+        var ct = recv(s, x);
+        var read = function () {
+          var pt = crypt(s, i ? 2 : 3, ct, false);
+          trace(i ? "PLAINTEXT_2" : "PLAINTEXT_3", pt);
+          var r = reader(pt);
+          if (i) s.connIdR = readIdBytes(r);
+          // ID_CRED: a map, or a compact kid (int or byte string) standing for {4: kid}.
+          var idc = peekMajor(r) === 5 ? readRaw(r) : idCredKid(readIdBytes(r));
+          s.pc = idc;
+          s.sm = readAs(r, 2);
+          var p = r.p;
+          var ead = readEad(r, o.eadLabels);
+          s.ead = pt.subarray(p);
+          s.pt = pt;
+          s.st = i ? ST_PROC_M2 : ST_PROC_M3;
+          s.k!(null, { connId: i ? s.connIdR : s.connIdI, idCred: idc, idCredInfo: parseIdCred(idc), ead: ead });
+        };
+        if (!i) return read();
+        if (ct.length <= 32) throw perr("EDHOC_MALFORMED", "message_2 too short");
+        s.gy = new Uint8Array(ct.subarray(0, 32));
+        ct = ct.subarray(32);
+        return dh2(s, read);
+      }
+      if (n < 3) {
+        // Verifies message_2/3 against the credential the application resolved for the peer's ID_CRED.
+        if (!x || !(x.cred instanceof Uint8Array) || !(x.pub instanceof Uint8Array)) throw perr("EDHOC_BAD_CONFIG", "peer credential needs cred and pub bytes");
+        return auth(s, i ? 2 : 3, false, x, s.ead as Bytes, function () {
+          nextTh(s, s.pt as Bytes, x.cred, i ? ST_VERIFIED_M2 : ST_DONE);
+        });
+      }
+      if (n > 3) {
+        // Responder: creates message_4. Initiator: processes it and returns EAD_4.
+        v = i ? readEad(reader(crypt(s, 4, recv(s, x), false)), o.eadLabels) : encode(crypt(s, 4, encodeEad(x), true));
+        wipe(s.p4);
+        s.p4 = null;
+        s.st = ST_DONE;
+        return s.k!(null, v);
+      }
+      // Responder: creates message_2 (after its ephemeral key and G_XY), initiator message_3.
+      var m = i ? 3 : 2;
+      a = suiteCrv(s.suite, (s.method & (m - 1)) === 0);
+      for (j = 0; !b && j < o.creds.length; j++) if (o.creds[j].priv.crv === a) b = o.creds[j];
+      if (!b) throw perr("EDHOC_NO_CREDENTIAL", "no own credential with a key for curve " + a);
+      var me = b as OwnCredential;
+      var eadB = encodeEad(x);
+      var send = function () {
+        auth(s, m, true, me as OwnCredential & PeerCredential, eadB, function (sm) {
+          // ID_CRED travels as just the kid when it is exactly {4: kid}.
+          var kid = parseIdCred(me.idCred).kid;
+          var pt = concat([i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(me.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : me.idCred, encode(sm), eadB]);
+          trace(i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt);
+          // message_3 = bstr(CIPHERTEXT_3), message_2 = bstr(G_Y || CIPHERTEXT_2)
+          var gy = i ? EMPTY : (s.gy as Bytes);
+          var ct = crypt(s, m, pt, true);
+          nextTh(s, pt, me.cred, i ? ST_DONE : ST_WAIT_M3, concat([encHead(2, gy.length + ct.length), gy, ct]));
+        });
+      };
+      if (i) return send();
+      next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
+        s.ek = kp.priv;
+        s.gy = kp.pub.subarray(0, 32);
+        dh2(s, send);
       });
     });
-  });
-}
-
-/** Responder message4(ead): creates the optional message_4. Initiator processMessage4(m4): returns EAD_4. */
-function fourth(this: EdhocBase, x?: EadItem[] | Bytes): Promise<Bytes | EadItem[]> {
-  var s = this;
-  return run(s, ST_DONE, function () {
-    var out = s.i ? readEad(reader(aead(s, 8, recv(s, x as Bytes), false)), s.o.eadLabels) : encode(aead(s, 8, encodeEad(x as EadItem[]), true));
-    wipe(s.p4);
-    s.p4 = null;
-    s.st = ST_DONE;
-    s.k!(null, out);
   });
 }
 
@@ -561,9 +528,24 @@ export interface EdhocResponder {
 
 export class EdhocResponder extends EdhocBase {}
 
-// The role's method names for the shared steps (an object literal only while loading).
-Object.assign(EdhocInitiator.prototype, { i: true, message1: first, parseMessage2: hello, verifyMessage2: verify, message3: send, processMessage4: fourth });
-Object.assign(EdhocResponder.prototype, { i: false, processMessage1: first, parseMessage3: hello, verifyMessage3: verify, message2: send, message4: fourth });
+// The steps, each shared by both roles under the role's method name (an object literal only while loading).
+function step0(this: EdhocBase, x?: unknown): Promise<any> {
+  return run(this, 0, x);
+}
+function step1(this: EdhocBase, x: unknown): Promise<any> {
+  return run(this, 1, x);
+}
+function step2(this: EdhocBase, x: unknown): Promise<any> {
+  return run(this, 2, x);
+}
+function step3(this: EdhocBase, x?: unknown): Promise<any> {
+  return run(this, 3, x);
+}
+function step4(this: EdhocBase, x?: unknown): Promise<any> {
+  return run(this, 4, x);
+}
+Object.assign(EdhocInitiator.prototype, { i: true, message1: step0, parseMessage2: step1, verifyMessage2: step2, message3: step3, processMessage4: step4 });
+Object.assign(EdhocResponder.prototype, { i: false, processMessage1: step0, parseMessage3: step1, verifyMessage3: step2, message2: step3, message4: step4 });
 
 /**
  * The EDHOC error message to send for a failure: ERR_CODE 2 with SUITES_R for a refused

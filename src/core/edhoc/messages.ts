@@ -4,8 +4,9 @@
  * code runs on Espruino. Every parser returns typed errors only.
  */
 import { type Bytes } from "../bytes";
-import { cmap, encode, encodeSeq, peekMajor, readAs, readRaw, readValue, reader, type CborValue, type Reader } from "../cbor";
+import { cmap, encode, encodeSeq, peekMajor, readAs, readRaw, reader, type CborValue, type Reader } from "../cbor";
 import { perr } from "../errors";
+import { DEVICE } from "../target";
 import { ERR_UNKNOWN_CRED, ERR_UNSPECIFIED, ERR_WRONG_SUITE, IV_LEN, KEY_LEN, MAC_LEN } from "./consts";
 import { HDR_ISSUER_CWT } from "../cred/consts";
 
@@ -16,12 +17,12 @@ export interface EadItem {
 }
 
 /**
- * Cipher suites pairkit implements: 0 (X25519, EdDSA) and 2 (P-256, ES256); both
- * AES-CCM-16-64-128 and SHA-256. The COSE curve of a suite's ECDH (sig false) or
- * signature (sig true) key; -1 for other suites.
+ * Cipher suites pairkit implements: 0 (X25519, EdDSA; host only: a device's secure
+ * element does P-256) and 2 (P-256, ES256); both AES-CCM-16-64-128 and SHA-256. The COSE
+ * curve of a suite's ECDH (sig false) or signature (sig true) key; -1 for other suites.
  */
 export function suiteCrv(suite: number, sig: boolean): number {
-  return suite === 2 ? 1 : suite !== 0 ? -1 : sig ? 6 : 4;
+  return suite === 2 ? 1 : DEVICE || suite !== 0 ? -1 : sig ? 6 : 4;
 }
 
 export { ERR_UNKNOWN_CRED, ERR_UNSPECIFIED, ERR_WRONG_SUITE, IV_LEN, KEY_LEN, MAC_LEN };
@@ -38,15 +39,11 @@ export function encodeIdBytes(id: Bytes): Bytes {
 /** Reads a connection identifier or compact kid and returns its raw byte-string value. */
 export function readIdBytes(r: Reader): Bytes {
   var s = r.p;
-  var m = peekMajor(r);
-  if (m === 0 || m === 1) {
-    var v = readAs(r, -1);
-    if (v < -24 || v > 23) throw perr("EDHOC_MALFORMED", "integer identifier outside -24..23");
-    return new Uint8Array(r.b.subarray(s, r.p));
-  }
-  var b = new Uint8Array(readAs(r, 2));
-  if (encodeIdBytes(b) === b) throw perr("EDHOC_MALFORMED", "identifier must use its integer encoding");
-  return b;
+  var int = peekMajor(r) < 2;
+  var v: any = readAs(r, int ? -1 : 2);
+  var b = int ? r.b.subarray(s, r.p) : v;
+  if (int ? v < -24 || v > 23 : encodeIdBytes(b) === b) throw perr("EDHOC_MALFORMED", "identifier outside -24..23, or a byte string that must use its integer encoding");
+  return new Uint8Array(b);
 }
 
 /** Full ID_CRED map for a kid: {4: kid}. */
@@ -75,14 +72,14 @@ export interface IdCredInfo {
 export function parseIdCred(idCred: Bytes, det?: boolean): IdCredInfo {
   var r = reader(idCred, det);
   var res: IdCredInfo = { kid: null, label: 0, value: null, issuer: null, other: 0 };
-  if (peekMajor(r) !== 5) throw perr("EDHOC_MALFORMED", "ID_CRED is not a map");
-  for (var n = readAs(r, 5); n > 0; n--) {
+  // NaN when not a map: the loop is skipped and the check after it fails.
+  for (var n = peekMajor(r) === 5 ? readAs(r, 5) : NaN; n > 0; n--) {
     var k = readAs(r, -1);
     var s = r.p;
     var raw = readRaw(r);
     if (k === 4 && !res.kid) {
+      if (raw[0] >> 5 !== 2) throw perr("EDHOC_MALFORMED", "kid must be a byte string");
       r.p = s;
-      if (peekMajor(r) !== 2) throw perr("EDHOC_MALFORMED", "kid must be a byte string");
       res.kid = new Uint8Array(readAs(r, 2));
     } else if ((k === 13 || k === 14) && !res.value) {
       res.label = k;
@@ -90,7 +87,7 @@ export function parseIdCred(idCred: Bytes, det?: boolean): IdCredInfo {
     } else if (k === HDR_ISSUER_CWT && !res.issuer) res.issuer = raw;
     else res.other++;
   }
-  if (r.p < idCred.length) throw perr("EDHOC_MALFORMED", "bytes after ID_CRED");
+  if (n !== 0 || r.p < idCred.length) throw perr("EDHOC_MALFORMED", "ID_CRED is not a map, or bytes follow it");
   return res;
 }
 
@@ -138,7 +135,7 @@ export function parseErrorMessage(b: Bytes): PeerError | null {
   var m = peekMajor(r);
   if (m !== 0 && m !== 1) return null;
   var code = readAs(r, -1);
-  var info = r.p < b.length ? readValue(r, 0, true) : null;
+  var info = r.p < b.length ? readAs(r, 8) : null;
   if (r.p < b.length || (code === ERR_UNSPECIFIED && typeof info !== "string") || (code === ERR_WRONG_SUITE && typeof info !== "number" && !Array.isArray(info)))
     throw perr("EDHOC_MALFORMED", "not (ERR_CODE, ERR_INFO): ERR_CODE 1 needs a text, ERR_CODE 2 SUITES_R");
   return { code: code, info: info };
