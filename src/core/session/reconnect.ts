@@ -94,10 +94,10 @@ export function reconnectHello(c: SymmetricCrypto, b: Binding): { st: ReconnectS
 export function reconnectAccept(c: SymmetricCrypto, msg: Bytes, find: (peerId: Bytes) => Binding | null, opts?: ReconnectOptions): ReconnectStep;
 export function reconnectAccept(c: SymmetricCrypto, st: ReconnectState, msg: Bytes, opts?: SessionOptions): ReconnectStep;
 export function reconnectAccept(c: SymmetricCrypto, x: Bytes | ReconnectState, y: Bytes | ((peerId: Bytes) => Binding | null), opts?: ReconnectOptions): ReconnectStep {
+  // Few locals, each reused (every live local is an interpreter variable at the peak, inside the KDF).
   var acc = typeof y === "function";
-  var st = x as ReconnectState;
   var m;
-  if (!acc && st.done) throw perr("RECONNECT_STATE", "state used");
+  if (!acc && (x as ReconnectState).done) throw perr("RECONNECT_STATE", "state used");
   try {
     m = decode((acc ? x : y) as Bytes, true);
   } catch (e) {
@@ -109,24 +109,25 @@ export function reconnectAccept(c: SymmetricCrypto, x: Bytes | ReconnectState, y
   var a = m[1], b = m[2];
   if (m.length !== 3 || m[0] !== (acc ? RC_HELLO_I : RC_HELLO_R) || !(a instanceof Uint8Array) || !(b instanceof Uint8Array) ||
       (acc ? a.length < 1 || a.length > RC_MAX_ID || b.length !== RC_NONCE_LEN : a.length !== RC_NONCE_LEN)) throw perr("RECONNECT_FORMAT", "bad hello");
-  var bd, nI, nR;
+  var bd;
   if (acc) {
     if (opts && opts.requireEdhoc) return { s: null, msg: encode([RC_REFUSE, RC_WANT_EDHOC]) };
     bd = (y as (peerId: Bytes) => Binding | null)(a);
     // The binding must name this peer, and never ourselves (a hello reflected back to its sender).
     if (!bd || !bytesEqual(bd.peer, a) || bytesEqual(bd.self, a)) return { s: null, msg: encode([RC_REFUSE, RC_UNKNOWN]) };
-    nI = b;
-    nR = c.randomBytes(RC_NONCE_LEN);
+    // The context (1, N_I, N_R, id_I, id_R); b is N_I here and not needed afterwards.
+    m = [1, b, c.randomBytes(RC_NONCE_LEN), bd.peer, bd.self];
   } else {
-    // (x is st only here: never read properties of a typed array on Espruino)
-    bd = st.b;
-    nI = st.n;
-    nR = a;
+    // (x is st only here: never read properties of a typed array on Espruino.) b is confirm_R.
+    bd = (x as ReconnectState).b;
+    m = [1, (x as ReconnectState).n, a, bd.self, bd.peer];
   }
   if (!(bd.secret instanceof Uint8Array) || bd.secret.length !== 32) throw perr("RECONNECT_BAD_BINDING", "bad secret");
-  var prk = edhocKeyUpdate(c, bd.secret, encodeSeq([1, nI, nR, acc ? bd.peer : bd.self, acc ? bd.self : bd.peer]));
-  var s = sessionNew(c, prk, !acc, opts);
-  wipe(prk);
+  a = m[2]; // N_R
+  m = edhocKeyUpdate(c, bd.secret, encodeSeq(m)); // the PRK
+  var s = sessionNew(c, m, !acc, opts);
+  wipe(m);
+  m = null;
   if (!acc) {
     try {
       sessionOpen(s, b);
@@ -134,11 +135,11 @@ export function reconnectAccept(c: SymmetricCrypto, x: Bytes | ReconnectState, y
       sessionClose(s);
       throw perr("RECONNECT_AUTH", "auth failed");
     }
-    st.done = true;
-    wipe(st.n);
+    (x as ReconnectState).done = true;
+    wipe((x as ReconnectState).n);
   }
-  var r = sessionSeal(s, EMPTY, REC_CONFIRM);
-  return { s: s, msg: acc ? encode([RC_HELLO_R, nR, r]) : r };
+  b = sessionSeal(s, EMPTY, REC_CONFIRM);
+  return { s: s, msg: acc ? encode([RC_HELLO_R, a, b]) : b };
 }
 
 /** See reconnectAccept: the same function. */
