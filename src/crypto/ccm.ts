@@ -26,6 +26,7 @@
  */
 import type { Bytes } from "../core/bytes";
 import { perr } from "../core/errors";
+import { I, U } from "./device/common";
 
 export interface BlockCipher {
   /** AES-128 encryption of one 16-byte block. */
@@ -59,10 +60,10 @@ export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data:
   var ahdr = aad.length ? (aad.length < 0xff00 ? 2 : 6) : 0;
   // p: payload offset (B_0 and the padded AAD); e: end of the MAC input, start of the spare block.
   var p = (aad.length + ahdr + 31) & ~15, e = p + ((mlen + 15) & ~15);
-  var b = new Uint8Array(e + 16);
+  var b = new U(e + 16);
   var s = b.subarray(p - 16, e);
   // Counter block A_0; the CTR pass counts up from it.
-  var a0 = new Uint8Array(16);
+  var a0 = new U(16);
   a0[0] = L - 1;
   a0.set(nonce, 1);
 
@@ -100,7 +101,7 @@ export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data:
     // bytes past tagLen are made equal to the saved ones, then four word XORs.
     b.set(bc.cbcMac(key, b.subarray(0, e)), 0);
     b.set(b.subarray(e + tagLen), tagLen);
-    t = new Int32Array(b.buffer);
+    t = new I(b.buffer);
     i = e >> 2;
     if ((t[0] ^ t[i]) | (t[1] ^ t[i + 1]) | (t[2] ^ t[i + 2]) | (t[3] ^ t[i + 3])) {
       b.fill(0);

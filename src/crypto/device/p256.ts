@@ -52,7 +52,7 @@
  * by the tests.
  */
 import type { Bytes } from "../../core/bytes";
-import { fail } from "./common";
+import { perr } from "../../core/errors";
 
 /** Espruino's native dot product (see ./common). */
 declare var E: { convolve(a: ArrayLike<number>, b: ArrayLike<number>, offset: number): number };
@@ -63,7 +63,7 @@ declare var E: { convolve(a: ArrayLike<number>, b: ArrayLike<number>, offset: nu
  * two roots is returned is unspecified.
  */
 export function p256DecompressY(x: Bytes): Bytes | null {
-  if (!(x instanceof Uint8Array) || x.length !== 32) throw fail("BAD_POINT"); // P-256 x-coordinate must be 32 bytes
+  if (!(x instanceof Uint8Array) || x.length !== 32) throw perr("CRYPTO_BAD_POINT", "P-256 x-coordinate must be 32 bytes");
   var i;
   // Constants and working state live in this call's scope, not in module variables: they
   // are not resident between handshakes (about 60 variables), and a bundle's module-level

@@ -19,21 +19,22 @@
  *   it cannot serve ccm.ts's ctr contract. "CFB" is CFB-8; "OFB" is not implemented.
  * - Every result needs one contiguous free block of memory ("Not enough memory for
  *   result" otherwise), and a non-contiguous input is copied onto the C stack.
- * Therefore: cbcMac = native CBC in chunks of at most CHUNK bytes, each chunk's last block
- * the next chunk's IV; encryptBlock = the same on one block (CBC with a zero IV is ECB);
- * ctr = native ECB over up to CHUNK bytes of counter blocks at a time and a 32-bit-word
- * XOR in the interpreter, in place. (XOR through CBC decryption of interleaved blocks was
+ * Therefore ccm.ts's block cipher is one function, aes(): without data it is the CBC-MAC
+ * (native CBC in chunks of at most CHUNK bytes, each chunk's last block the next chunk's
+ * IV; on one block that is encryptBlock, CBC with a zero IV being ECB); with data it is
+ * CTR (native ECB over up to CHUNK bytes of counter blocks at a time and a 32-bit-word XOR
+ * in the interpreter, in place). (XOR through CBC decryption of interleaved blocks was
  * measured too: more native calls, not cheaper.)
  *
  * Structure, for the interpreter's costs (measured with callgrind and process.memory() on
  * the 2v29 Linux build, code running from Storage):
- * - One provider per device, so its methods and helpers are functions of one factory call,
- *   closing over its state (no `this`: they can be handed out as bare functions). For one
- *   instance that costs what top-level functions would, but names resolve in the factory's
- *   small scope: a global name is found by a linear scan of the bundle's root scope
- *   (about 200 names in the firmware), and a built-in such as Uint8Array or Math only after
- *   the whole scan. Hence also the aliases U, I and cv. Creating a provider again makes an
- *   independent one.
+ * - A device has one provider. Its state (native module, pad cache, DRBG) is the one
+ *   module-level object D, its methods are top-level functions that read D, and the
+ *   object a factory returns only points at them: nothing is a closure, so the provider
+ *   costs its functions (which exist anyway) plus a variable per property, for the
+ *   device's lifetime. Creating a provider again re-initialises that one provider (pads
+ *   forgotten, DRBG instantiated anew, the new native module): objects returned earlier
+ *   then use the new state.
  * - Function calls, typed-array allocations and views cost 35-75 thousand instructions
  *   each; set() about 0.8 thousand per byte, fill() about 1.2 thousand per element of the
  *   whole array whatever the range (wipes copy zeros from a template); one interpreted XOR
@@ -74,7 +75,7 @@
  *
  * Key material is wiped when it is dropped: evicted cache entries and old DRBG keys are
  * overwritten with the entry that replaces them, ipad copies in message buffers with zeros;
- * forget() wipes the cache.
+ * forget() wipes the cache, and so does creating the provider again.
  *
  * Two factories:
  * - createDeviceSymmetric: any board; the interpreted SHA-256 and AES (./sha256, ./aes)
@@ -86,12 +87,13 @@
  */
 import { ctEqual, concat, utf8Encode } from "../../core/bytes";
 import type { Bytes } from "../../core/bytes";
+import { perr } from "../../core/errors";
 import { ccm } from "../ccm";
 import type { BlockCipher } from "../ccm";
 import type { SymmetricCrypto } from "../provider";
 import { aesEncryptBlock, aesForget, blockModes } from "./aes";
-import { fail } from "./common";
 import { sha256 as jsSha256, sha256Forget } from "./sha256";
+import { I, U } from "./common";
 
 /** Espruino's native dot product (see ./common). */
 declare var E: { convolve(a: ArrayLike<number>, b: ArrayLike<number>, offset: number): number };
@@ -126,6 +128,230 @@ type Entry = [Bytes, Bytes, Bytes];
 /** createDeviceSymmetric's interpreted SHA-256, AES for ccm(), and a function that wipes their caches. */
 type Fallback = [(d: Bytes) => Bytes, BlockCipher, () => void];
 
+/** The device's provider state. */
+interface State {
+  /** Native AES, if any. */
+  a?: EspruinoAes | null;
+  /** The hash: native SHA256 (an ArrayBuffer, or undefined on error) or the fallback. */
+  h: (d: Bytes) => ArrayBuffer | Bytes | undefined;
+  /** ccm()'s block cipher. */
+  b: BlockCipher;
+  /** Pad cache: [entry, sum of squares of its key, key length, ...], most recent first. */
+  c: (Entry | number)[];
+  /** 64 zero bytes (wipes), and the pad template [0x36 x 64 | 0x5c x 64]. */
+  z: Bytes;
+  p: Bytes;
+  /** DRBG: the pad entry of K; V at [64, 96) with room for the ipad; requests since the (re)seed. */
+  k: Entry;
+  v: Bytes;
+  n: number;
+  /** The seed function, if the provider reseeds itself, and the reseed interval (0: 2^20). */
+  s?: () => Bytes;
+  i: number;
+  /** The fallbacks' forget, if any. */
+  f?: () => void;
+}
+var D = { c: [], z: new U(64), p: new U(128).fill(0x5c).fill(0x36, 0, 64) } as unknown as State;
+
+/** Throws CRYPTO_BAD_INPUT unless x and y are Uint8Arrays; with hi, CRYPTO_BAD_LENGTH unless n is an integer from lo to hi. */
+function chk(x: unknown, y: unknown, n?: number, lo?: number, hi?: number): void {
+  if (!(x instanceof U) || !(y instanceof U)) throw perr("CRYPTO_BAD_INPUT", "arguments must be Uint8Arrays");
+  if (hi && !(typeof n === "number" && n >= lo! && n <= hi && n % 1 === 0)) throw perr("CRYPTO_BAD_LENGTH", "length out of range");
+}
+
+/** SHA-256 of d (the provider's sha256). */
+function hash(d: Bytes): Bytes {
+  if (!(d instanceof U)) throw perr("CRYPTO_BAD_INPUT", "data must be a Uint8Array");
+  var r = D.h(d);
+  if (!r) throw perr("CRYPTO_NATIVE", "the native SHA256 printed an error");
+  return new U(r);
+}
+
+/** The pad entry for key: the cached one, or a new one that is cached; with fresh, a new one that is not. */
+function entry(key: Bytes, fresh?: boolean): Entry {
+  var c = D.c, n, q, i, e: Entry, f, w;
+  // A key longer than a block is replaced by its hash (RFC 2104).
+  if (key.length > 64) key = hash(key);
+  n = key.length;
+  if (!fresh) {
+    // E.convolve never returns on an empty array (2v29): an empty key matches by length.
+    q = n && E.convolve(key, key, 0);
+    for (i = 0; i < c.length; i += 3) {
+      if (c[i + 2] === n && (!n || q + (c[i + 1] as number) - 2 * E.convolve(key, (c[i] as Entry)[2], 0) === 0)) return c[i] as Entry;
+    }
+  }
+  f = new U(224);
+  w = new I(f.buffer);
+  f.set(key);
+  f.set(D.p, 64);
+  // ipad word ^= key word; opad word = ipad word ^ 0x6a6a6a6a (0x36 ^ 0x5c).
+  for (i = 0; i < (n + 3) >> 2; i++) w[i + 32] = (w[i + 16] ^= w[i]) ^ 0x6a6a6a6a;
+  e = [f.subarray(64, 128), f.subarray(128), f];
+  if (!fresh) {
+    c.unshift(e, q as number, n);
+    // The evicted entry is overwritten with the new one (live key material anyway).
+    if (c.length > 6) (c.splice(6)[0] as Entry)[2].set(f);
+  }
+  return e;
+}
+
+/** HMAC under entry e of b[off + 64..]; b[off, off + 64) is room for the ipad (wiped afterwards). */
+function mac(e: Entry, b: Bytes, off: number): Bytes {
+  b.set(e[0], off);
+  e[1].set(hash(off ? b.subarray(off) : b), 64);
+  b.set(D.z, off);
+  return hash(e[1]);
+}
+
+/** HMAC-SHA-256(key, data); also HKDF-Extract(salt, ikm) (an empty salt is 64 zero bytes, the same as 32). */
+function hmac(key: Bytes, data: Bytes): Bytes {
+  chk(key, data);
+  var b = new U(64 + data.length);
+  b.set(data, 64);
+  return mac(entry(key), b, 0);
+}
+
+/** HKDF-Expand: length from 1 to 255 * 32; prk at least 32 bytes. */
+function hkdfExpand(prk: Bytes, info: Bytes, length: number): Bytes {
+  chk(prk, info, length, 1, 8160);
+  if (prk.length < 32) throw perr("CRYPTO_BAD_KEY", "HKDF PRK must be at least 32 bytes");
+  // Layout: [ipad room (64) | T(i-1) (32) | info | counter]. T(0) is empty, so the first
+  // block's room starts 32 bytes later and overlaps the T slot.
+  var e = entry(prk), il = info.length, b = new U(97 + il), t, out, i, o;
+  b.set(info, 96);
+  b[96 + il] = 1;
+  t = mac(e, b, 32);
+  if (length === 32) return t;
+  out = new U(length);
+  for (i = 1, o = 0; ; ) {
+    out.set(length - o < 32 ? t.subarray(0, length - o) : t, o);
+    if ((o += 32) >= length) return out;
+    b.set(t, 64);
+    b[96 + il] = ++i;
+    t = mac(e, b, 0);
+  }
+}
+
+/** HMAC_DRBG_Update (10.1.2.2) with provided data d (none when null). */
+function update(d: Bytes | null): void {
+  var dl = d ? d.length : 0, m = new U(97 + dl), k, r, old;
+  if (d) m.set(d, 97);
+  for (r = 0; r < 2; r++) {
+    // K = HMAC(K, V || r || d); V = HMAC(K, V)
+    m.set(D.v);
+    m[96] = r;
+    k = mac(D.k, m, 0);
+    old = D.k[2];
+    D.k = entry(k, true);
+    old.set(D.k[2]);
+    k.set(D.z.subarray(32));
+    D.v.set(mac(D.k, D.v, 0), 64);
+    if (!dl) break;
+  }
+  // Without data m holds only the old V (the last output block) past its wiped room.
+  if (dl) m.fill(0);
+}
+
+function reseed(entropy: Bytes, personalization?: Bytes): void {
+  chk(entropy, entropy, entropy && entropy.length, 32, 4096);
+  if (personalization) {
+    // Instantiate (10.1.2.3): K = 0, V = 1, seed material = entropy || personalization.
+    entropy = concat([entropy, personalization]);
+    if (D.k) D.k[2].fill(0);
+    D.k = entry(new U(32), true);
+    D.v = new U(96).fill(1, 64);
+  }
+  update(entropy);
+  if (personalization) entropy.fill(0);
+  D.n = 1;
+}
+
+/** n pseudorandom bytes (0 to 65536, the SP 800-90A limit per request). */
+function randomBytes(n: number): Bytes {
+  var d = D, out, o;
+  chk(d.z, d.z, n, 0, 65536);
+  if (d.n > (d.i || 1 << 20)) {
+    if (!d.s) throw perr("CRYPTO_DRBG_RESEED", "DRBG needs fresh entropy");
+    reseed(d.s());
+  }
+  out = new U(n);
+  for (o = 0; o < n; o += 32) {
+    d.v.set(mac(d.k, d.v, 0), 64);
+    out.set(d.v.subarray(64, n - o < 32 ? 64 + n - o : 96), o);
+  }
+  update(null);
+  d.n++;
+  return out;
+}
+
+// Bytes per native AES call (CHUNK in the comments; written as the literal 256, since
+// esbuild does not inline constants): bounds the contiguous memory a result needs (10
+// variables on the Linux build, 20 on a Puck.js). Each chunk costs about 250 thousand
+// instructions beyond its blocks (views, checks, the call): a 250-byte seal took 15 %
+// longer with 128-byte chunks than with one call for everything, 6 % with 256.
+
+/**
+ * ccm()'s block cipher over the native AES. aes(key, x): the CBC-MAC of x (the last block
+ * of CBC with a zero IV, over whole blocks), on one block its AES encryption.
+ * aes(key, iv, data): data (whole blocks, 4-byte aligned) XOR the CTR key stream from
+ * counter block iv, in place.
+ */
+function aes(key: Bytes, x: Bytes, data?: Bytes): Bytes {
+  var d = data || x, n = d.length, o, m, r: any, j, k, b: any, iv: any;
+  if (data) {
+    b = new U(256);
+    iv = new U(x);
+  }
+  for (o = 0; o < n; o += 256) {
+    m = n - o < 256 ? n - o : 256;
+    if (data) {
+      // Counter blocks, with a full 128-bit big-endian increment.
+      for (j = 0; j < m; j += 16) for (b.set(iv, j), k = 15; k >= 0 && !(++iv[k] & 255); k--);
+      r = D.a!.encrypt(m < 256 ? b.subarray(0, m) : b, key, { mode: "ECB" });
+    } else {
+      // subarray() does not clamp its end to the length in Espruino 2v29: o + m, not
+      // o + 256. (A view costs about 6 variables and 60 thousand instructions: none for
+      // one chunk.)
+      r = D.a!.encrypt(n > 256 ? d.subarray(o, o + m) : d, key, { iv: iv });
+    }
+    if (!r) throw perr("CRYPTO_NATIVE", "the native AES printed an error");
+    if (data) {
+      r = new I(r);
+      k = new I(d.buffer, d.byteOffset + o, m >> 2);
+      for (j = 0; j < m >> 2; j += 4) {
+        k[j] ^= r[j];
+        k[j + 1] ^= r[j + 1];
+        k[j + 2] ^= r[j + 2];
+        k[j + 3] ^= r[j + 3];
+      }
+    } else iv = new U(r, r.byteLength - 16, 16);
+  }
+  return data || iv;
+}
+
+/** AES-CCM-16-64-128 (COSE algorithm 10): seals, or opens when open is true. */
+function aeadSeal(key: Bytes, nonce: Bytes, aad: Bytes, data: Bytes, open?: boolean): Bytes {
+  chk(key, nonce);
+  chk(aad, data);
+  if (nonce.length !== 13) throw perr("CRYPTO_BAD_NONCE", "AES-CCM-16-64-128 nonce must be 13 bytes");
+  return ccm(D.b, key, nonce, aad, data, 8, open as boolean) as Bytes;
+}
+
+function aeadOpen(key: Bytes, nonce: Bytes, aad: Bytes, data: Bytes): Bytes | null {
+  return aeadSeal(key, nonce, aad, data, true);
+}
+
+function eq(x: Bytes, y: Bytes): boolean {
+  chk(x, y);
+  return ctEqual(x, y);
+}
+
+function forget(): void {
+  for (var c = D.c, i = 0; i < c.length; i += 3) (c[i] as Entry)[2].fill(0);
+  c.splice(0);
+  if (D.f) D.f();
+}
+
 /**
  * For boards whose firmware has native SHA256 and AES: the provider without the
  * interpreted fallbacks (CRYPTO_UNSUPPORTED otherwise). seedEntropy: at least 32 bytes of
@@ -134,207 +360,16 @@ type Fallback = [(d: Bytes) => Bytes, BlockCipher, () => void];
  * fallback: createDeviceSymmetric's.
  */
 export function createNativeSymmetric(native: EspruinoCrypto | null, seedEntropy: Bytes | (() => Bytes), reseedInterval?: number, fallback?: Fallback): DeviceSymmetric {
-  var a = native && native.AES, sha = native && native.SHA256;
-  if (!fallback && !(sha && a)) throw fail("UNSUPPORTED"); // this firmware lacks native SHA256 or AES; use createDeviceSymmetric
-  var U = Uint8Array, I = Int32Array, cv = E.convolve;
-  var hashFn = (sha || fallback![0]) as (d: Bytes) => ArrayBuffer | Bytes | undefined;
-  /** Pad cache: [entry, sum of squares of its key, key length, ...], most recent first. */
-  var c: (Entry | number)[] = [];
-  /** Templates: 64 zero bytes, and the pad bytes [0x36 x 64 | 0x5c x 64]. */
-  var z = new U(64), pads = new U(128).fill(0x5c).fill(0x36, 0, 64);
-  /** DRBG: the pad entry of K; V at [64, 96) with room for the ipad; requests since the (re)seed. */
-  var dk: Entry, dv: Bytes, dn = 1, src = typeof seedEntropy === "function" && seedEntropy;
-  /** Options of the native ECB calls. */
-  var ecb = { mode: "ECB" };
-
-  /** Throws CRYPTO_BAD_INPUT unless x and y are Uint8Arrays. */
-  function chk(x: unknown, y: unknown): void {
-    if (!(x instanceof U) || !(y instanceof U)) throw fail("BAD_INPUT"); // arguments must be Uint8Arrays
-  }
-
-  /** Throws CRYPTO_BAD_LENGTH unless x is an integer from lo to hi. */
-  function len(x: number, lo: number, hi: number): void {
-    if (!(typeof x === "number" && x >= lo && x <= hi && x % 1 === 0)) throw fail("BAD_LENGTH"); // not an integer from lo to hi
-  }
-
-  /** SHA-256 of d (the provider's sha256). */
-  function hash(d: Bytes): Bytes {
-    if (!(d instanceof U)) throw fail("BAD_INPUT"); // data must be a Uint8Array
-    var r = hashFn(d);
-    if (!r) throw fail("NATIVE"); // the native module printed an error
-    return new U(r);
-  }
-
-  /** The pad entry for key: the cached one, or a new one that is cached; with fresh, a new one that is not. */
-  function entry(key: Bytes, fresh?: boolean): Entry {
-    var n, q, i, e: Entry;
-    // A key longer than a block is replaced by its hash (RFC 2104).
-    if (key.length > 64) key = hash(key);
-    n = key.length;
-    if (!fresh) {
-      // E.convolve never returns on an empty array (2v29): an empty key matches by length.
-      q = n && cv(key, key, 0);
-      for (i = 0; i < c.length; i += 3) {
-        if (c[i + 2] === n && (!n || q + (c[i + 1] as number) - 2 * cv(key, (c[i] as Entry)[2], 0) === 0)) return c[i] as Entry;
-      }
-    }
-    var f = new U(224), w = new I(f.buffer);
-    f.set(key);
-    f.set(pads, 64);
-    // ipad word ^= key word; opad word = ipad word ^ 0x6a6a6a6a (0x36 ^ 0x5c).
-    for (i = 0; i < (n + 3) >> 2; i++) w[i + 32] = (w[i + 16] ^= w[i]) ^ 0x6a6a6a6a;
-    e = [f.subarray(64, 128), f.subarray(128), f];
-    if (!fresh) {
-      c.unshift(e, q as number, n);
-      // The evicted entry is overwritten with the new one (live key material anyway).
-      if (c.length > 6) (c.splice(6)[0] as Entry)[2].set(f);
-    }
-    return e;
-  }
-
-  /** HMAC under entry e of b[off + 64..]; b[off, off + 64) is room for the ipad (wiped afterwards). */
-  function mac(e: Entry, b: Bytes, off: number): Bytes {
-    b.set(e[0], off);
-    e[1].set(hash(off ? b.subarray(off) : b), 64);
-    b.set(z, off);
-    return hash(e[1]);
-  }
-
-  /** HMAC-SHA-256(key, data); also HKDF-Extract(salt, ikm) (an empty salt is 64 zero bytes, the same as 32). */
-  function hmac(key: Bytes, data: Bytes): Bytes {
-    chk(key, data);
-    var b = new U(64 + data.length);
-    b.set(data, 64);
-    return mac(entry(key), b, 0);
-  }
-
-  /** HKDF-Expand: length from 1 to 255 * 32; prk at least 32 bytes. */
-  function hkdfExpand(prk: Bytes, info: Bytes, length: number): Bytes {
-    chk(prk, info);
-    len(length, 1, 8160);
-    if (prk.length < 32) throw fail("BAD_KEY"); // HKDF PRK must be at least 32 bytes
-    // Layout: [ipad room (64) | T(i-1) (32) | info | counter]. T(0) is empty, so the first
-    // block's room starts 32 bytes later and overlaps the T slot.
-    var e = entry(prk), il = info.length, b = new U(97 + il), t, out, i, o;
-    b.set(info, 96);
-    b[96 + il] = 1;
-    t = mac(e, b, 32);
-    if (length === 32) return t;
-    out = new U(length);
-    for (i = 1, o = 0; ; ) {
-      out.set(length - o < 32 ? t.subarray(0, length - o) : t, o);
-      if ((o += 32) >= length) return out;
-      b.set(t, 64);
-      b[96 + il] = ++i;
-      t = mac(e, b, 0);
-    }
-  }
-
-  /** HMAC_DRBG_Update (10.1.2.2) with provided data d (none when empty or null). */
-  function update(d: Bytes | null): void {
-    var dl = d ? d.length : 0, m = new U(97 + dl), k, r, old;
-    if (d) m.set(d, 97);
-    for (r = 0; r < 2; r++) {
-      // K = HMAC(K, V || r || d); V = HMAC(K, V)
-      m.set(dv);
-      m[96] = r;
-      k = mac(dk, m, 0);
-      old = dk[2];
-      dk = entry(k, true);
-      old.set(dk[2]);
-      k.set(z.subarray(32));
-      dv.set(mac(dk, dv, 0), 64);
-      if (!dl) break;
-    }
-    // Without data m holds only the old V (the last output block) past its wiped room.
-    if (dl) m.fill(0);
-  }
-
-  function reseed(entropy: Bytes, personalization?: Bytes): void {
-    chk(entropy, entropy);
-    len(entropy.length, 32, 4096);
-    if (personalization) {
-      // Instantiate (10.1.2.3): K = 0, V = 1, seed material = entropy || personalization.
-      entropy = concat([entropy, personalization]);
-      dk = entry(new U(32), true);
-      dv = new U(96).fill(1, 64);
-    }
-    update(entropy);
-    if (personalization) entropy.fill(0);
-    dn = 1;
-  }
-
-  /** n pseudorandom bytes (0 to 65536, the SP 800-90A limit per request). */
-  function randomBytes(n: number): Bytes {
-    len(n, 0, 65536);
-    if (dn > (reseedInterval || 1 << 20)) {
-      if (!src) throw fail("DRBG_RESEED"); // DRBG needs fresh entropy
-      reseed(src());
-    }
-    var out = new U(n), o;
-    for (o = 0; o < n; o += 32) {
-      dv.set(mac(dk, dv, 0), 64);
-      out.set(dv.subarray(64, n - o < 32 ? 64 + n - o : 96), o);
-    }
-    update(null);
-    dn++;
-    return out;
-  }
-
-  // Bytes per native AES call (CHUNK in the comments; written as the literal 256, since
-  // esbuild does not inline constants): bounds the contiguous memory a result needs (10
-  // variables on the Linux build, 20 on a Puck.js). Each chunk costs about 250 thousand
-  // instructions beyond its blocks (views, checks, the call): a 250-byte seal took 15 %
-  // longer with 128-byte chunks than with one call for everything, 6 % with 256.
-
-  /** CBC-MAC (last block of CBC with a zero IV) over whole blocks; on one block, AES encryption. */
-  function cbcMac(key: Bytes, data: Bytes): Bytes {
-    // subarray() does not clamp its end to the length in Espruino 2v29: clamp here. (A
-    // view costs about 6 variables and 60 thousand instructions: none for one chunk.)
-    for (var n = data.length, o = 0, r, iv; o < n; o += 256) {
-      r = a!.encrypt(n > 256 ? data.subarray(o, n - o < 256 ? n : o + 256) : data, key, { iv: iv });
-      if (!r) throw fail("NATIVE"); // the native module printed an error
-      iv = new U(r, r.byteLength - 16, 16);
-    }
-    return iv as Bytes;
-  }
-
-  /** data (whole blocks, 4-byte aligned) XOR the CTR key stream from counter block iv, in place. */
-  function ctr(key: Bytes, iv: Bytes, data: Bytes): Bytes {
-    var b = new U(256), cb = new U(iv), o, m, j, k, d;
-    for (o = 0; o < data.length; o += 256) {
-      m = data.length - o < 256 ? data.length - o : 256;
-      // Counter blocks, with a full 128-bit big-endian increment.
-      for (j = 0; j < m; j += 16) for (b.set(cb, j), k = 15; k >= 0 && !(++cb[k] & 255); k--);
-      k = a!.encrypt(m < 256 ? b.subarray(0, m) : b, key, ecb);
-      if (!k) throw fail("NATIVE"); // the native module printed an error
-      k = new I(k);
-      d = new I(data.buffer, data.byteOffset + o, m >> 2);
-      for (j = 0; j < m >> 2; j += 4) {
-        d[j] ^= k[j];
-        d[j + 1] ^= k[j + 1];
-        d[j + 2] ^= k[j + 2];
-        d[j + 3] ^= k[j + 3];
-      }
-    }
-    return data;
-  }
-
-  var bc: BlockCipher = a ? { encryptBlock: cbcMac, cbcMac: cbcMac, ctr: ctr, inPlace: true } : fallback![1];
-
-  /** AES-CCM-16-64-128 (COSE algorithm 10): seals, or opens when open is true. */
-  function aeadSeal(key: Bytes, nonce: Bytes, aad: Bytes, data: Bytes, open?: boolean): Bytes {
-    chk(key, nonce);
-    chk(aad, data);
-    if (nonce.length !== 13) throw fail("BAD_NONCE"); // AES-CCM-16-64-128 nonce must be 13 bytes
-    return ccm(bc, key, nonce, aad, data, 8, open as boolean) as Bytes;
-  }
-
-  reseed(src ? src() : (seedEntropy as Bytes), utf8Encode("pairkit device DRBG"));
-  // Not kept alive by the methods' scope.
-  seedEntropy = null as unknown as Bytes;
-  native = null;
-
+  var d = D, a = native && native.AES, sha = native && native.SHA256;
+  if (!fallback && !(sha && a)) throw perr("CRYPTO_UNSUPPORTED", "this firmware lacks native SHA256 or AES; use createDeviceSymmetric");
+  forget();
+  d.a = a;
+  d.h = sha || fallback![0];
+  d.b = a ? { encryptBlock: aes, cbcMac: aes, ctr: aes, inPlace: true } : fallback![1];
+  d.f = fallback && fallback[2];
+  d.s = typeof seedEntropy === "function" ? seedEntropy : undefined;
+  d.i = reseedInterval || 0;
+  reseed(d.s ? d.s() : (seedEntropy as Bytes), utf8Encode("pairkit device DRBG"));
   return {
     randomBytes: randomBytes,
     sha256: hash,
@@ -342,23 +377,10 @@ export function createNativeSymmetric(native: EspruinoCrypto | null, seedEntropy
     hkdfExtract: hmac,
     hkdfExpand: hkdfExpand,
     aeadSeal: aeadSeal,
-    aeadOpen: function (key, nonce, aad, data) {
-      return aeadSeal(key, nonce, aad, data, true);
-    },
-    ctEqual: function (x, y) {
-      chk(x, y);
-      return ctEqual(x, y);
-    },
+    aeadOpen: aeadOpen,
+    ctEqual: eq,
     reseed: reseed,
-    forget: function () {
-      // Entries are overwritten with the pad template (no key material left).
-      for (var i = 0; i < c.length; i += 3) {
-        (c[i] as Entry)[2].set(pads);
-        (c[i] as Entry)[2].set(pads, 96);
-      }
-      c.splice(0);
-      if (fallback) fallback[2]();
-    },
+    forget: forget,
   };
 }
 
