@@ -318,10 +318,15 @@ function auth(s: EdhocBase, m: number, ours: boolean, x: OwnCredential & PeerCre
     var mac = edhocKdf(c, prk, 4 * m - 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, x.cred, ead], stat ? MAC_LEN : HASH_LEN);
     trace("MAC_" + m, mac);
     // COSE Sig_structure of EDHOC: ["Signature1", << ID_CRED >>, << TH, CRED, ? EAD >>, MAC].
-    var tbs = stat ? null : sigStructure1(idCred, concat([th, x.cred, ead]), mac);
-    next(s, !tbs ? null : ours ? c.sign(x.priv, tbs) : c.verify(suiteCrv(s.suite, true), x.pub, tbs, s.sm as Bytes), function (v: any) {
-      if (!ours && !(tbs ? v : c.ctEqual(mac, s.sm as Bytes))) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
-      k(tbs ? v : mac);
+    // Continued at once, not through next(): its closures would be alive for the rest of the step.
+    if (stat) {
+      if (!ours && !c.ctEqual(mac, s.sm as Bytes)) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
+      return k(mac);
+    }
+    var tbs = sigStructure1(idCred, concat([th, x.cred, ead]), mac);
+    next(s, ours ? c.sign(x.priv, tbs) : c.verify(suiteCrv(s.suite, true), x.pub, tbs, s.sm as Bytes), function (v: any) {
+      if (!ours && !v) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
+      k(ours ? v : mac);
     });
   });
 }
@@ -329,10 +334,9 @@ function auth(s: EdhocBase, m: number, ours: boolean, x: OwnCredential & PeerCre
 /**
  * TH_3 / TH_4 = H(TH, PLAINTEXT, CRED), then state st, dropping what is no longer needed:
  * at TH_3 PRK_2e and G_X (and G_Y on the responder; the initiator's static DH still needs
- * it), at TH_4 all but TH_4 and PRK_4e3m (for message_4), and PRK_out is derived. Ends
- * the step with v.
+ * it), at TH_4 all but TH_4 and PRK_4e3m (for message_4), and PRK_out is derived.
  */
-function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number, v?: Bytes): void {
+function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number): void {
   var c = s.c;
   var th = (s.th = c.sha256(concat([encode(s.th as Bytes), pt, cred])));
   trace(st === ST_DONE ? "TH_4" : "TH_3", th);
@@ -346,7 +350,6 @@ function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number, v?: Bytes): vo
     s.p3 = s.ek = s.pt = s.sm = s.ead = s.pc = s.gy = null;
   }
   s.st = st;
-  s.k!(null, v);
 }
 
 /**
@@ -451,6 +454,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
         if (!x || !(x.cred instanceof Uint8Array) || !(x.pub instanceof Uint8Array)) throw perr("EDHOC_BAD_CONFIG", "peer credential needs cred and pub bytes");
         return auth(s, i ? 2 : 3, false, x, s.ead as Bytes, function () {
           nextTh(s, s.pt as Bytes, x.cred, i ? ST_VERIFIED_M2 : ST_DONE);
+          s.k!(null);
         });
       }
       if (n > 3) {
@@ -477,7 +481,9 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           // message_3 = bstr(CIPHERTEXT_3), message_2 = bstr(G_Y || CIPHERTEXT_2)
           var gy = i ? EMPTY : (s.gy as Bytes);
           var ct = crypt(s, m, pt, true);
-          nextTh(s, pt, me.cred, i ? ST_DONE : ST_WAIT_M3, concat([encHead(2, gy.length + ct.length), gy, ct]));
+          // After TH: the message is not alive while TH is hashed.
+          nextTh(s, pt, me.cred, i ? ST_DONE : ST_WAIT_M3);
+          s.k!(null, concat([encHead(2, gy.length + ct.length), gy, ct]));
         });
       };
       if (i) return send();
