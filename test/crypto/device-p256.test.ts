@@ -1,8 +1,8 @@
 /**
  * P-256 decompression without BigInt (src/crypto/device/p256.ts): against @noble/curves on
  * random points, random (mostly non-residue) x values and edge cases; plus a structural
- * check of the generated, unrolled field multiplication: every statement of core() is
- * parsed and re-derived from the prime, and the limb bounds that keep doubles exact are
+ * check of the generated field multiplication: every statement of sq() is parsed and
+ * re-derived from the prime, and the limb bounds that keep doubles exact are
  * recomputed from the constants actually in the file.
  */
 import { readFileSync } from "node:fs";
@@ -130,9 +130,9 @@ describe("p256DecompressY", () => {
   });
 });
 
-describe("p256 core(): every generated statement re-derived", () => {
+describe("p256 sq(): every generated statement re-derived", () => {
   var src = readFileSync(new URL("../../src/crypto/device/p256.ts", import.meta.url), "utf8");
-  var start = src.indexOf("function core(): void {");
+  var start = src.indexOf("function sq(");
   var body = src.slice(start, src.indexOf("\n  }\n", start));
 
   /** Coefficients of X^m mod p(X), X = 2^16, p(X) = X^16 - X^14 + X^12 + X^6 - 1. */
@@ -159,10 +159,16 @@ describe("p256 core(): every generated statement re-derived", () => {
   var pattern = (/Q = new Int8Array\(\[([^\]]+)\]\);/.exec(src) as RegExpExecArray)[1].split(",").map(Number);
 
   it("computes the 31 product columns with the right offsets into the reversed operand", () => {
-    var cols = Array.from(body.matchAll(/f\[(\d+)\] = c\(a, r, (\d+)\);/g));
-    expect(cols.map((x) => Number(x[1]))).toEqual(Array.from({ length: 31 }, (_, i) => i));
-    // R[q] = b[30 - q] for q in 15..30, so sum_i a[i] R[i + 30 - m] = sum_i a[i] b[m - i].
-    for (var c of cols) expect(Number(c[2])).toBe(30 - Number(c[1]));
+    // a[i] = limb 15 - i of one operand, r[15 + k] = limb k of the other (zeros around), so
+    // sum_i a[i] r[i + m] = sum over i + k = m of limb_i * limb_k: column m, for m = 0..30.
+    expect(body).toContain("for (j = 31; j--; ) f[j] = c(a, r, j);");
+    expect(src).toContain("R.set(l, 15);\n    A.set(l);\n    A.reverse();");
+    var m = 7, a = Array.from({ length: 16 }, (_, i) => 100 + i), b = Array.from({ length: 16 }, (_, i) => 300 - 7 * i);
+    var rr = new Array(46).fill(0);
+    b.forEach((v, k) => (rr[15 + k] = v));
+    var want = 0;
+    for (var i = 0; i <= m; i++) if (m - i < 16) want += a[i] * b[m - i];
+    expect(jsConvolve(a.slice().reverse(), rr, m)).toBe(want);
   });
 
   var zs: bigint[] = [];
@@ -190,16 +196,17 @@ describe("p256 core(): every generated statement re-derived", () => {
 
   var offs: bigint[] = [];
   it("collapses the 16-bit pieces into limbs with the X^16 and X^17 pieces folded back", () => {
-    var def = /var d16 = w\[(\d+)\] \+ w\[(\d+)\], d17 = w\[(\d+)\], o = (\d+);/.exec(body) as RegExpExecArray;
+    var def = /d16 = w\[(\d+)\] \+ w\[(\d+)\];\s*d17 = w\[(\d+)\];/.exec(body) as RegExpExecArray;
+    def[4] = (/\bo = (\d+)/.exec(body) as RegExpExecArray)[1];
     var sym: Record<string, Map<number, number>> = {
       d16: new Map([[Number(def[1]), 1], [Number(def[2]), 1]]),
       d17: new Map([[Number(def[3]), 1]]),
     };
     // limbs[k]: piece index -> coefficient
     var limbs: Map<number, number>[] = [];
-    for (var s of body.matchAll(/a\[(\d+)\] = r\[(\d+)\] = (.*);/g)) {
-      var k = Number(s[1]);
-      expect(Number(s[2])).toBe(30 - k);
+    for (var s of body.matchAll(/r\[(\d+)\] = a\[(\d+)\] = (.*);/g)) {
+      var k = Number(s[1]) - 15;
+      expect(Number(s[2])).toBe(15 - k);
       var terms = new Map<number, number>();
       var add = (i: number, c: number): void => {
         terms.set(i, (terms.get(i) || 0) + c);
@@ -269,7 +276,7 @@ describe("p256 core(): every generated statement re-derived", () => {
   });
 
   it("adds a multiple of p to x^3 - 3x + b (the offset written in p256DecompressY)", () => {
-    var line = /a\[i\] \+= BL\[i\] \+ 262140 \+ \(i === 6 \|\| i === 12 \? 4 : i === 14 \? -4 : 0\) - 3 \* sx\[15 - i\];/;
+    var line = /t\[i\] \+= BL\[i\] \+ 262140 \+ \(i === 6 \|\| i === 12 \? 4 : i === 14 \? -4 : 0\) - 3 \* xl\[i\];/;
     expect(line.test(src)).toBe(true);
     var oc = Array.from({ length: 16 }, (_, i) => 262140n + (i === 6 || i === 12 ? 4n : i === 14 ? -4n : 0n));
     expect(weighted(oc) % P).toBe(0n);
