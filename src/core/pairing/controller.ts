@@ -28,7 +28,7 @@ import { idCredKid, type EadItem } from "../edhoc/messages";
 import { channelClose, channelOpen, channelSend, channelTick, type Channel, type Link } from "../link";
 import { CH_EDHOC, CH_RECONNECT, CH_SESSION } from "../frame/frame";
 import { sessionClose, sessionNew, sessionOpen, sessionSeal, type Session } from "../session/session";
-import { pairingSecret, reconnectAccept, reconnectFinish, reconnectHello, type ReconnectState } from "../session/reconnect";
+import { pairingSecret, reconnectAccept, reconnectHello, type ReconnectState } from "../session/reconnect";
 import { validateChain, type ValidatedPeer } from "../cred/chain";
 import { acceptDenyList, verifyDenyList, type DenyList } from "../cred/deny";
 import { parseCredential, type Credential } from "../cred/format";
@@ -151,43 +151,44 @@ function connEvent(this: Conn, x: unknown, msg?: Bytes): void {
 }
 
 export class Pairing {
-  p: Platform;
-  id: Identity;
-  pol: PairingPolicy;
-  key: Bytes;
-  me: Credential | null;
-  set: BindingSet;
+  declare p: Platform;
+  declare id: Identity;
+  declare pol: PairingPolicy;
+  declare key: Bytes;
+  declare me: Credential | null;
+  declare set: BindingSet;
   /** The bound peers (set.list). */
-  bindings: Binding[];
-  deny: DenyList | null;
+  declare bindings: Binding[];
+  declare deny: DenyList | null;
   /** The open window's kind (WIN_NONE, WIN_PAIR, WIN_REPLACE) and its end. */
-  window: number;
-  winEnd: number;
+  declare window: number;
+  declare winEnd: number;
   /** Our advertisement while a window is open: "pk", window kind, election nonce (4 bytes). */
-  adv: Bytes | null;
-  conns: Conn[];
+  declare adv: Bytes | null;
+  declare conns: Conn[];
   /** Addresses that failed recently: no automatic retry for a few seconds. */
-  backoff: { [addr: string]: number };
+  declare backoff: { [addr: string]: number };
   /** Trust anchors parsed once at boot. */
-  anchors: Credential[];
+  declare anchors: Credential[];
   /** One clock function shared by every channel. */
-  clock: () => number;
+  declare clock: () => number;
   /** Apps call this when the user confirmed the code shown in the app (hosts only). */
   declare confirmCode: () => void;
 
   constructor(p: Platform, id: Identity, pol: PairingPolicy, atRestKey: Bytes) {
-    this.p = p;
-    this.id = id;
-    this.pol = pol;
-    this.key = atRestKey;
-    this.me = this.deny = this.adv = null;
-    this.set = { list: [], evicted: [], next: 1 };
-    this.bindings = this.set.list;
-    this.window = this.winEnd = 0;
-    this.conns = [];
-    this.backoff = {};
-    this.anchors = [];
-    this.clock = function () {
+    var self = this;
+    self.p = p;
+    self.id = id;
+    self.pol = pol;
+    self.key = atRestKey;
+    self.me = self.deny = self.adv = null;
+    self.set = { list: [], evicted: [], next: 1 };
+    self.bindings = self.set.list;
+    self.window = self.winEnd = 0;
+    self.conns = [];
+    self.backoff = {};
+    self.anchors = [];
+    self.clock = function () {
       return p.now();
     };
   }
@@ -195,19 +196,20 @@ export class Pairing {
   /** Parses our credential, loads bindings and the newest deny list from flash. */
   boot(): Promise<void> {
     var self = this;
-    var p = this.p;
+    var p = self.p;
     var c = p.crypto;
-    this.me = parseCredential(this.id.cred);
-    this.anchors = [];
-    for (var i = 0; i < this.id.anchors.length; i++) this.anchors.push(parseCredential(this.id.anchors[i]));
+    var a = self.id.anchors;
+    self.me = parseCredential(self.id.cred);
+    self.anchors = [];
+    for (var i = 0; i < a.length; i++) self.anchors.push(parseCredential(a[i]));
     try {
-      this.set = bindingStore(c, p.flash, this.key) || this.set;
+      self.set = bindingStore(c, p.flash, self.key) || self.set;
     } catch (e) {
       p.report("store-corrupt", { code: (e as { code: string }).code });
     }
-    this.bindings = this.set.list;
+    self.bindings = self.set.list;
     var r = loadRecord(p.flash, c.sha256, DENY_RECORD);
-    return r ? verifyDenyList(c, r.data, this.anchors).then(function (d) {
+    return r ? verifyDenyList(c, r.data, self.anchors).then(function (d) {
       self.deny = d;
     }, function (e) {
       p.report("deny-invalid", { code: e.code });
@@ -219,46 +221,50 @@ export class Pairing {
    * 10 s = clear all. A short press while a code is shown confirms it.
    */
   press(ms: number): void {
-    var p = this.p;
-    var pol = this.pol;
-    if (ms >= pol.clearHoldMs) return this.clearAll();
-    var kind = ms >= pol.replaceHoldMs ? WIN_REPLACE : WIN_PAIR;
-    for (var i = 0; kind === WIN_PAIR && i < this.conns.length; i++) {
-      var k = this.conns[i];
-      if (k.ph === P_CONFIRM && !((k.cf as number) & 1)) return this.up(k);
+    var self = this;
+    var p = self.p;
+    var pol = self.pol;
+    if (ms >= pol.clearHoldMs) return self.clearAll();
+    var r = ms >= pol.replaceHoldMs;
+    for (var i = 0; !r && i < self.conns.length; i++) {
+      var k = self.conns[i];
+      if (k.ph === P_CONFIRM && !((k.cf as number) & 1)) return self.up(k);
     }
-    ms = kind === WIN_REPLACE ? pol.replaceWindowMs : pol.pairWindowMs;
-    this.window = kind;
-    this.winEnd = p.now() + ms;
-    this.adv = concat([new Uint8Array([0x70, 0x6b, kind]), p.crypto.randomBytes(4)]);
-    p.ui(kind === WIN_REPLACE ? "replace-window" : "window");
-    p.report("window-open", { kind: kind === WIN_REPLACE ? "replace" : "pair", ms: ms });
+    ms = r ? pol.replaceWindowMs : pol.pairWindowMs;
+    self.window = r ? WIN_REPLACE : WIN_PAIR;
+    self.winEnd = p.now() + ms;
+    self.adv = concat([new Uint8Array([0x70, 0x6b, self.window]), p.crypto.randomBytes(4)]);
+    p.ui(r ? "replace-window" : "window");
+    p.report("window-open", { kind: r ? "replace" : "pair", ms: ms });
   }
 
   closeWindow(why: string): void {
-    if (this.window === WIN_NONE) return;
-    this.window = WIN_NONE;
-    this.adv = null;
-    this.p.ui("idle");
-    this.p.report("window-closed", { why: why });
+    var self = this;
+    if (self.window === WIN_NONE) return;
+    self.window = WIN_NONE;
+    self.adv = null;
+    self.p.ui("idle");
+    self.p.report("window-closed", { why: why });
   }
 
   clearAll(): void {
-    var s = this.set;
+    var self = this;
+    var p = self.p;
+    var s = self.set;
     var n: BindingSet = { list: [], evicted: s.evicted, next: s.next };
     try {
-      bindingStore(this.p.crypto, this.p.flash, this.key, n);
+      bindingStore(p.crypto, p.flash, self.key, n);
     } catch (e) {
-      this.p.report("store-failed", { code: (e as { code: string }).code });
-      this.p.ui("fail");
+      p.report("store-failed", { code: (e as { code: string }).code });
+      p.ui("fail");
       return;
     }
     for (var i = 0; i < s.list.length; i++) wipe(s.list[i].secret);
-    this.set = n;
-    this.bindings = n.list;
-    for (i = this.conns.length - 1; i >= 0; i--) this.drop(this.conns[i], "cleared");
-    this.p.ui("cleared");
-    this.p.report("cleared", {});
+    self.set = n;
+    self.bindings = n.list;
+    for (i = self.conns.length - 1; i >= 0; i--) self.drop(self.conns[i], "cleared");
+    p.ui("cleared");
+    p.report("cleared", {});
   }
 
   /** Advertisement payload while a window is open (the same bytes until the window changes; do not modify), else null. */
@@ -271,19 +277,21 @@ export class Pairing {
    * initiates, so exactly one side connects; an app initiates towards any open window.
    */
   onAdvert(addr: string, adv: Bytes): void {
-    var me = this.adv as Bytes;
+    var self = this;
+    var me = self.adv as Bytes;
+    var l = self.conns;
     if (!adv || adv.length !== 7 || adv[0] !== 0x70 || adv[1] !== 0x6b || adv[2] === WIN_NONE) return;
     // One pairing at a time, none with a peer we already have a link to, none with a peer that just failed.
-    for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ph !== P_READY || this.conns[i].addr === addr) return;
-    if (this.backoff[addr] && this.p.now() < this.backoff[addr]) return;
-    if (DEVICE || !this.pol.app) {
-      if (this.window === WIN_NONE) return;
+    for (var i = 0; i < l.length; i++) if (l[i].ph !== P_READY || l[i].addr === addr) return;
+    if (self.backoff[addr] && self.p.now() < self.backoff[addr]) return;
+    if (DEVICE || !self.pol.app) {
+      if (self.window === WIN_NONE) return;
       // Big-endian nonces compared byte by byte; a tie draws a new nonce (the window starts again).
       for (i = 3; i < 7 && adv[i] === me[i]; i++);
-      if (i === 7) return this.press(this.window === WIN_REPLACE ? this.pol.replaceHoldMs : 0);
+      if (i === 7) return self.press(self.window === WIN_REPLACE ? self.pol.replaceHoldMs : 0);
       if (adv[i] > me[i]) return;
     }
-    this.connectTo(addr, null);
+    self.connectTo(addr, null);
   }
 
   /**
@@ -292,46 +300,50 @@ export class Pairing {
    */
   connectTo(addr: string, sub: string | null): void {
     var self = this;
-    var b = sub ? this.find(sub) : null;
+    var p = self.p;
+    var b = sub ? self.find(sub) : null;
     if (sub && !b) throw perr("PAIR_NOT_BOUND", "no binding for that peer");
     if (b && b.addr) addr = b.addr;
-    this.p.report("dial", { addr: addr, bound: b ? b.sub : null });
-    this.p.connect(addr).then(function (link) {
+    p.report("dial", { addr: addr, bound: b ? b.sub : null });
+    p.connect(addr).then(function (link) {
       self.accept(link, addr, true, b);
     }, function (e) {
-      self.p.report("dial-failed", { addr: addr, code: e && e.code });
+      p.report("dial-failed", { addr: addr, code: e && e.code });
     });
   }
 
   /** An incoming link (peripheral / server role); connectTo passes its own links with init and the peer's binding. */
   accept(link: Link, addr: string, init?: boolean, bound?: Binding | null): void {
-    var k = channelOpen(link, this.clock) as Conn;
-    k.pk = this;
+    var self = this;
+    var p = self.p;
+    var k = channelOpen(link, self.clock) as Conn;
+    k.pk = self;
     k.init = !!init;
     k.ph = P_HANDSHAKE;
     k.addr = addr;
     k.q = [];
     if (bound) k.bound = bound;
     k.onMessage = k.onError = connEvent;
-    this.conns.push(k);
-    k.deadline = this.p.now() + this.pol.msgTimeoutMs;
+    self.conns.push(k);
+    k.deadline = p.now() + self.pol.msgTimeoutMs;
     if (!init) return;
-    this.p.ui("busy");
-    if (bound && this.pol.fastReconnect) {
-      var h = reconnectHello(this.p.crypto, { secret: bound.secret, self: (this.me as Credential).kid, peer: bound.kid });
+    p.ui("busy");
+    if (bound && self.pol.fastReconnect) {
+      var h = reconnectHello(p.crypto, { secret: bound.secret, self: (self.me as Credential).kid, peer: bound.kid });
       k.rc = h.st;
-      this.out(k, CH_RECONNECT, h.msg);
+      self.out(k, CH_RECONNECT, h.msg);
     } else {
       // EDHOC starts as if a message without bytes had arrived.
       k.q.push(CH_EDHOC, null);
-      this.pump(k);
+      self.pump(k);
     }
   }
 
   /** Sends application data to a bound peer over its ready session. */
   send(sub: string, data: Bytes): void {
-    for (var i = 0; i < this.conns.length; i++) {
-      var k = this.conns[i];
+    var l = this.conns;
+    for (var i = 0; i < l.length; i++) {
+      var k = l[i];
       if (k.ph === P_READY && k.peer && k.peer.sub === sub) return this.out(k, CH_SESSION, data, M_APP);
     }
     throw perr("PAIR_NO_SESSION", "no ready session with that peer");
@@ -342,12 +354,13 @@ export class Pairing {
    * confirmation and replacement deadlines, message deadlines and partial-message expiry.
    */
   tick(): void {
-    var now = this.p.now();
-    if (this.window !== WIN_NONE && now >= this.winEnd) this.closeWindow("timeout");
-    for (var i = this.conns.length - 1; i >= 0; i--) {
-      var k = this.conns[i];
+    var self = this;
+    var now = self.p.now();
+    if (self.window !== WIN_NONE && now >= self.winEnd) self.closeWindow("timeout");
+    for (var i = self.conns.length - 1; i >= 0; i--) {
+      var k = self.conns[i];
       if (k && k.until && now >= k.until) {
-        this.drop(k, k.ph === P_CONFIRM ? perr("PAIR_NOT_CONFIRMED", "the code was not confirmed in time")
+        self.drop(k, k.ph === P_CONFIRM ? perr("PAIR_NOT_CONFIRMED", "the code was not confirmed in time")
           : perr("PAIR_FAILSAFE", "replacement did not complete a round trip in time; the old binding stays"));
       } else if (k) channelTick(k);
     }
@@ -356,9 +369,10 @@ export class Pairing {
   /** Installs a deny list handed over by the manufacturer's tools or a peer (verified, no rollback). */
   installDenyList(bytes: Bytes): Promise<number> {
     var self = this;
-    return verifyDenyList(this.p.crypto, bytes, this.anchors).then(function (d) {
+    var p = self.p;
+    return verifyDenyList(p.crypto, bytes, self.anchors).then(function (d) {
       var next = acceptDenyList(self.deny, d);
-      saveRecord(self.p.flash, self.p.crypto.sha256, DENY_RECORD, bytes);
+      saveRecord(p.flash, p.crypto.sha256, DENY_RECORD, bytes);
       self.deny = next;
       return next.version;
     });
@@ -371,11 +385,12 @@ export class Pairing {
    * (revoked by the deny list, or evicted).
    */
   find(x: string | Bytes, live?: boolean): Binding | null {
-    var l = this.bindings;
+    var self = this;
+    var l = self.bindings;
     for (var i = 0; i < l.length; i++) {
       var b = l[i];
       if (typeof x === "string" ? b.sub === x : bytesEqual(b.kid, x)) {
-        return live && ((this.deny && this.deny.revoked.indexOf(b.sub) >= 0) || this.set.evicted.indexOf(b.sub) >= 0) ? null : b;
+        return live && ((self.deny && self.deny.revoked.indexOf(b.sub) >= 0) || self.set.evicted.indexOf(b.sub) >= 0) ? null : b;
       }
     }
     return null;
@@ -401,10 +416,11 @@ export class Pairing {
    */
   pump(k: Conn): void {
     var self = this;
-    var p = this.p;
+    var p = self.p;
     var c = p.crypto;
-    var pol = this.pol;
-    var me = this.me as Credential;
+    var pol = self.pol;
+    var me = self.me as Credential;
+    var deny = self.deny;
     while (!k.busy && k.q.length && k.ph !== P_CLOSED) {
       var chn = k.q.shift() as number;
       var msg = k.q.shift() as Bytes;
@@ -415,57 +431,54 @@ export class Pairing {
           if (!k.s) throw perr("PAIR_PROTOCOL", "session record before the session");
           var pt = sessionOpen(k.s, msg);
           // Responder of a fast reconnect: the initiator's confirm record proved it.
-          if (k.ph === P_HANDSHAKE && !k.rc && k.bound) this.up(k);
+          if (k.ph === P_HANDSHAKE && !k.rc && k.bound) self.up(k);
           var t = pt && pt.length ? pt[0] : 0;
           var body = t ? (pt as Bytes).subarray(1) : EMPTY;
-          if (t === M_CONFIRM) {
-            if (k.ph === P_CONFIRM) this.up(k, true);
-          } else if (t === M_PING) this.out(k, CH_SESSION, null, M_PONG);
-          else if (t === M_PONG) {
-            if (k.ph === P_STAGED) this.up(k);
-          } else if (t === M_DENYVER) {
+          // The peer's confirmation of the code, or the staged replacement's round trip.
+          if ((t === M_CONFIRM && k.ph === P_CONFIRM) || (t === M_PONG && k.ph === P_STAGED)) self.up(k, true);
+          else if (t === M_PING) self.out(k, CH_SESSION, null, M_PONG);
+          else if (t === M_DENYVER) {
             var v = decode(body);
-            if (typeof v === "number" && v > (this.deny ? this.deny.version : 0)) this.out(k, CH_SESSION, null, M_DENYREQ);
+            if (typeof v === "number" && v > (deny ? deny.version : 0)) self.out(k, CH_SESSION, null, M_DENYREQ);
           } else if (t === M_DENYREQ) {
-            if (this.deny) this.out(k, CH_SESSION, this.deny.bytes, M_DENY);
+            if (deny) self.out(k, CH_SESSION, deny.bytes, M_DENY);
           } else if (t === M_DENY) {
-            this.installDenyList(new Uint8Array(body)).then(function (ver) {
+            self.installDenyList(new Uint8Array(body)).then(function (ver) {
               p.report("deny-updated", { version: ver });
             }, function (e) {
               p.report("deny-refused", { code: e && e.code });
             });
           } else if (t === M_APP && k.ph === P_READY) p.report("message", { peer: (k.peer as PeerInfo).sub, data: new Uint8Array(body) });
         } else if (chn === CH_RECONNECT) {
-          if (k.init) {
-            if (!k.rc) throw perr("PAIR_PROTOCOL", "unexpected reconnect message");
-            var st = k.rc;
-            k.rc = null;
-            try {
-              var fin = reconnectFinish(c, st, msg);
-              k.s = fin.s;
-              this.out(k, CH_SESSION, fin.msg);
-              this.up(k);
-            } catch (e) {
-              // The peer wants full EDHOC (or lost our binding): run it next.
-              if (isPairkitError(e) && e.code === "RECONNECT_REFUSED") k.q.unshift(CH_EDHOC, null);
-              else throw e;
-            }
-          } else {
-            if (k.ed || k.s) throw perr("PAIR_PROTOCOL", "unexpected reconnect message");
-            var acc = reconnectAccept(c, msg, function (id) {
+          // Initiator: the answer to our hello. Responder: a hello (answered, or refused).
+          if (k.init ? !k.rc : k.ed || k.s) throw perr("PAIR_PROTOCOL", "unexpected reconnect message");
+          var st = k.rc as ReconnectState;
+          var r = null;
+          k.rc = null;
+          try {
+            r = k.init ? reconnectAccept(c, st, msg) : reconnectAccept(c, msg, function (id) {
               var b = self.find(id, true);
               if (!b) return null;
               k.bound = b;
               return { secret: b.secret, self: me.kid, peer: b.kid };
             }, { requireEdhoc: !pol.fastReconnect });
-            this.out(k, CH_RECONNECT, acc.msg);
-            if (acc.s) k.s = acc.s;
-            else k.bound = null;
+          } catch (e) {
+            // The peer wants full EDHOC (or lost our binding): run it next.
+            if (!isPairkitError(e) || e.code !== "RECONNECT_REFUSED") throw e;
+            k.q.unshift(CH_EDHOC, null);
           }
-        } else if (chn === CH_EDHOC) step = this.edhoc(k, msg);
+          if (r) {
+            self.out(k, k.init ? CH_SESSION : CH_RECONNECT, r.msg);
+            if (!r.s) k.bound = null;
+            else {
+              k.s = r.s;
+              if (k.init) self.up(k);
+            }
+          }
+        } else if (chn === CH_EDHOC) step = self.edhoc(k, msg);
         else throw perr("PAIR_PROTOCOL", "unknown channel");
       } catch (e) {
-        this.drop(k, e, chn === CH_EDHOC);
+        self.drop(k, e, chn === CH_EDHOC);
       }
       if (step) {
         k.busy = true;
@@ -489,21 +502,21 @@ export class Pairing {
    */
   edhoc(k: Conn, msg: Bytes | null): Promise<unknown> {
     var self = this;
-    var p = this.p;
+    var p = self.p;
     var c = p.crypto;
-    var pol = this.pol;
-    var id = this.id;
+    var pol = self.pol;
+    var id = self.id;
     var ed = k.ed as Edhoc;
     var ead: EadItem[] = [];
     if (!ed) {
       if (k.s || (k.init && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
       // A responder outside a window refers to its credential by kid: only pinned peers can follow.
-      var byKid = k.init ? !!k.bound : this.window === WIN_NONE && (DEVICE || !pol.app);
+      var byKid = k.init ? !!k.bound : self.window === WIN_NONE && (DEVICE || !pol.app);
       var o = {
         crypto: c, method: pol.method, suites: [2], eadLabels: k.init ? [EAD_SAS_NONCE] : [EAD_SAS_COMMIT, EAD_SAS_REVEAL],
-        creds: [{ priv: id.priv, cred: id.cred, idCred: byKid ? idCredKid((this.me as Credential).kid) : idCredByValue(id.cred, id.issuer) }],
+        creds: [{ priv: id.priv, cred: id.cred, idCred: byKid ? idCredKid((self.me as Credential).kid) : idCredByValue(id.cred, id.issuer) }],
       };
-      k.ed = ed = (k.init ? new EdhocInitiator(o) : new EdhocResponder(o)) as Edhoc;
+      k.ed = ed = new (k.init ? EdhocInitiator : EdhocResponder)(o) as Edhoc;
       if (k.init) {
         if (!k.bound && pol.confirmCode) {
           k.nI = c.randomBytes(SAS_NONCE);
@@ -609,9 +622,11 @@ export class Pairing {
    * deny-list versions are exchanged.
    */
   up(k: Conn, remote?: boolean): void {
-    var p = this.p;
+    var self = this;
+    var p = self.p;
     var c = p.crypto;
-    var pol = this.pol;
+    var pol = self.pol;
+    var l = self.conns;
     var ed = k.ed as Edhoc;
     var peer = k.peer as PeerInfo;
     var i;
@@ -636,7 +651,7 @@ export class Pairing {
       if (remote) k.cf = (k.cf as number) | 2;
       else if (!((k.cf as number) & 1)) {
         k.cf = (k.cf as number) | 1;
-        this.out(k, CH_SESSION, null, M_CONFIRM);
+        self.out(k, CH_SESSION, null, M_CONFIRM);
       }
       if (k.cf !== 3) return;
       k.until = 0;
@@ -646,13 +661,13 @@ export class Pairing {
         k.until = p.now() + pol.failSafeMs;
         p.ui("replace-pending");
         p.report("replace-staged", { old: k.repl.sub, peer: peer.sub });
-        this.out(k, CH_SESSION, null, M_PING);
+        self.out(k, CH_SESSION, null, M_PING);
         return;
       }
     }
     if (!k.bound) {
       // The new binding set goes to flash in one atomic record; only then does memory change.
-      var s = this.set;
+      var s = self.set;
       var old = k.repl;
       var list: Binding[] = [];
       var n: BindingSet = { list: list, evicted: s.evicted.slice(), next: s.next + 1 };
@@ -663,29 +678,29 @@ export class Pairing {
       var b: Binding = { sub: peer.sub, model: peer.model, role: peer.role, kid: peer.kid, pub: peer.pub, cred: peer.cred, secret: pairingSecret(c, ed.prkOut), n: s.next, addr: k.addr };
       list.push(b);
       try {
-        bindingStore(c, p.flash, this.key, n);
+        bindingStore(c, p.flash, self.key, n);
       } catch (e) {
         wipe(b.secret);
-        this.drop(k, e);
+        self.drop(k, e);
         return;
       }
-      this.set = n;
-      this.bindings = list;
+      self.set = n;
+      self.bindings = list;
       if (old) wipe(old.secret);
       k.bound = b;
       k.repl = null;
-      this.closeWindow("paired");
+      self.closeWindow("paired");
       p.ui("ok");
       p.report(old ? "replaced" : "paired", { peer: peer.sub, old: old ? old.sub : null, n: b.n });
       // Any live session of the evicted unit ends now.
-      for (i = this.conns.length - 1; old && i >= 0; i--) if (this.conns[i].peer && (this.conns[i].peer as PeerInfo).sub === old.sub) this.drop(this.conns[i], "evicted");
+      for (i = l.length - 1; old && i >= 0; i--) if (l[i].peer && (l[i].peer as PeerInfo).sub === old.sub) self.drop(l[i], "evicted");
     }
     if (!k.peer) k.peer = k.bound;
     k.ph = P_READY;
     k.deadline = k.until = 0;
     p.ui("ok");
     p.report("session", { peer: (k.peer as PeerInfo).sub, fast: !ed });
-    this.out(k, CH_SESSION, encode(this.deny ? this.deny.version : 0), M_DENYVER);
+    self.out(k, CH_SESSION, encode(self.deny ? self.deny.version : 0), M_DENYVER);
   }
 
   /**
@@ -694,7 +709,8 @@ export class Pairing {
    * State is discarded and nothing is stored.
    */
   drop(k: Conn, why: unknown, edhoc?: boolean): void {
-    var p = this.p;
+    var self = this;
+    var p = self.p;
     if (k.ph === P_CLOSED) return;
     if (typeof why !== "string") {
       var code = isPairkitError(why) ? why.code : "INTERNAL";
@@ -705,7 +721,7 @@ export class Pairing {
           // the link is already gone
         }
       }
-      this.backoff[k.addr] = p.now() + 5000;
+      self.backoff[k.addr] = p.now() + 5000;
       p.report("failed", { peer: k.peer ? k.peer.sub : null, code: code, phase: k.ph });
       if (k.ph === P_CONFIRM || k.ph === P_STAGED || (k.ph === P_HANDSHAKE && !k.bound)) p.ui("fail");
       why = code;
@@ -715,13 +731,14 @@ export class Pairing {
     if (k.ed) k.ed.abort();
     k.s = k.ed = k.rc = null;
     channelClose(k, why as string);
-    var i = this.conns.indexOf(k);
-    if (i >= 0) this.conns.splice(i, 1);
+    var i = self.conns.indexOf(k);
+    if (i >= 0) self.conns.splice(i, 1);
   }
 }
 
 if (!DEVICE) {
   Pairing.prototype.confirmCode = function (this: Pairing) {
-    for (var i = 0; i < this.conns.length; i++) if (this.conns[i].ph === P_CONFIRM && !((this.conns[i].cf as number) & 1)) this.up(this.conns[i]);
+    var l = this.conns;
+    for (var i = 0; i < l.length; i++) if (l[i].ph === P_CONFIRM && !((l[i].cf as number) & 1)) this.up(l[i]);
   };
 }
