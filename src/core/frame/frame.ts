@@ -20,8 +20,10 @@
  * has no timers).
  *
  * A Channel (see ../link.ts, which re-exports the channel functions) is a framer bound to
- * a link: one object holds both states, and the link's onData/onClose is channelTick
- * itself, which finds its channel through `this` (no closures per channel).
+ * a link: one object holds both states. frameOut and frameIn work on both: on a channel
+ * frameOut sends (channelSend) and frameIn takes its time from the channel and delivers to
+ * onMessage (channelTick); frameIn is also the link's onData/onClose, and finds its channel
+ * through `this` (no closures per channel).
  *
  * Device code: Espruino subset, few functions. (Never `.slice` a typed array here: on
  * Espruino 2v29 it returns a plain Array; copies are `new Uint8Array(x.subarray(a, b))`.)
@@ -138,95 +140,6 @@ export function frameOut(f: Framer, ch: number, msg: Bytes): Bytes[] {
   return out;
 }
 
-/**
- * Takes one received write (or null to only expire old partials) at time `now` (ms).
- * Returns a completed message or null. Never throws.
- */
-export function frameIn(f: Framer, d: Bytes | null, now: number): FrameMsg | null {
-  var ps = f.p;
-  var p: FramePartial | null = null;
-  var i;
-  for (i = ps.length - 1; i >= 0; i--) {
-    if (now - ps[i].t > f.to || now < ps[i].t) {
-      ps.splice(i, 1);
-      if (!DEVICE) f.expired++;
-    }
-  }
-  if (now - f.dt > f.to) f.done = 0;
-  if (d == null) return null;
-  // Every way out but a delivery, a duplicate and an incomplete message ends as garbage at the bottom.
-  try {
-    var k = d[0];
-    var id = k & 15;
-    var last = d[1] >> 7;
-    var x = d[1] & 127;
-    var pl = d.length - FRAME_HDR;
-    if (d instanceof Uint8Array && pl > 0 && k > 15) {
-      for (i = 0; i < ps.length; i++) if (ps[i].k === k) p = ps[i];
-      var fresh = !p;
-      if (p ? (p.g[x >> 3] >> (x & 7)) & 1 : (f.done >> id) & 1) {
-        if (!DEVICE) f.dups++;
-        return null;
-      }
-      if (!p) p = { k: k, t: now, s: 0, b: null, g: new Uint8Array(16), c: 0, h: 0, n: 0, l: 0 };
-      // Consistency: one last fragment, nothing beyond it, equal strides (a last one at most
-      // the stride), and the message fits in max (a fragment ends at x * stride + pl; when the
-      // last one came first the stride is at least its pl).
-      var s = p.s || (last ? 0 : pl);
-      if (!((last ? p.n || p.h > x || (s && pl > s) : (p.n && x >= p.n - 1) || pl !== s) ||
-          x * (s || pl) + pl > f.max || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > f.max)))) {
-        if (fresh) {
-          // A newer id (less than half the id space ahead): ids that far ahead are not "recently done" any more.
-          // Their bits (a run of a bits from hid + 9, rotated within 16 bits) are cleared.
-          var a = (id - f.hid) & 15;
-          if (a && a < 8) {
-            a = ((1 << a) - 1) << ((f.hid + 9) & 15);
-            f.done &= ~(a | (a >> 16));
-            f.hid = id;
-          }
-          // A message of one fragment completes below without being held.
-          if (x || !last) {
-            if (ps.length >= f.np) {
-              ps.shift();
-              if (!DEVICE) f.evicted++;
-            }
-            ps.push(p);
-          }
-        }
-        if (last) {
-          p.n = x + 1;
-          p.l = pl;
-        }
-        if (s && !p.s) {
-          // The stride is known now: the buffer (max bytes: the size the message may have
-          // before its last fragment is known), with the last fragment when it came first.
-          var lp = p.b;
-          p.s = s;
-          p.b = new Uint8Array(f.max);
-          if (lp) p.b.set(lp, (p.n - 1) * s);
-        }
-        if (s) (p.b as Bytes).set(d.subarray(FRAME_HDR), x * s);
-        else p.b = new Uint8Array(d.subarray(FRAME_HDR));
-        p.g[x >> 3] |= 1 << (x & 7);
-        if (x > p.h) p.h = x;
-        if (++p.c !== p.n) return null;
-        i = ps.indexOf(p);
-        if (i >= 0) ps.splice(i, 1);
-        var len = (p.n - 1) * s + p.l;
-        var b = p.b as Bytes;
-        f.done |= 1 << id;
-        f.dt = now;
-        if (!DEVICE) f.delivered++;
-        return { ch: k >> 4, msg: b.length === len ? b : new Uint8Array(b.subarray(0, len)) };
-      }
-    }
-  } catch (e) {
-    // (garbage)
-  }
-  if (!DEVICE) f.garbage++;
-  return null;
-}
-
 /** Closes the channel and its link and drops every partial message. Idempotent. */
 export function channelClose(c: Channel, why?: string): void {
   if (c.closed) return;
@@ -240,23 +153,120 @@ export function channelClose(c: Channel, why?: string): void {
 }
 
 /**
- * Call periodically (for example once a second from setInterval): expires partial
- * messages and raises LINK_TIMEOUT once when the deadline has passed. With d, one received
- * write is taken first; a completed message goes to onMessage and clears the deadline.
+ * Takes one received write (or null to only expire old partials) at time `now` (ms).
+ * Returns a completed message or null. Never throws.
  *
- * It is also the link's onData and onClose: called as the link's method (`this` = the
- * link, one function for every channel), the argument is a write or a close reason.
+ * On a Channel this is channelTick(c, d?): time comes from c.now(), a completed message
+ * goes to onMessage (and clears the deadline) and nothing is returned; without a message
+ * LINK_TIMEOUT is raised once when the deadline has passed. Call it periodically (for
+ * example once a second from setInterval). It is also the link's onData and onClose:
+ * called as the link's method (`this` = the link, one function for every channel), the
+ * argument is a write or a close reason. (One function for all of it: each function costs
+ * interpreter variables on a device.)
  */
-export function channelTick(this: Link | void, c: Channel, d?: Bytes): void {
+export function frameIn(this: Link | void, f: Framer, d?: Bytes | null, now?: number): FrameMsg | null {
+  var c = f as Channel;
   var ch = this && (this as Link).pkch;
   if (ch) {
-    if (typeof c === "string") return channelClose(ch, c);
-    d = c as unknown as Bytes;
+    if (typeof f === "string") {
+      channelClose(ch, f);
+      return null;
+    }
+    d = f as unknown as Bytes;
     c = ch;
   }
-  if (c.closed) return;
-  var t = c.now();
-  var m = frameIn(c, d || null, t);
+  var l = c.link;
+  if (l) {
+    if (c.closed) return null;
+    now = c.now();
+  }
+  var t = now as number;
+  var ps = c.p;
+  var p: FramePartial | null = null;
+  var m: FrameMsg | null = null;
+  var i;
+  for (i = ps.length - 1; i >= 0; i--) {
+    if (t - ps[i].t > c.to || t < ps[i].t) {
+      ps.splice(i, 1);
+      if (!DEVICE) c.expired++;
+    }
+  }
+  if (t - c.dt > c.to) c.done = 0;
+  if (d != null) {
+    try {
+      var k = d[0];
+      var id = k & 15;
+      var last = d[1] >> 7;
+      var x = d[1] & 127;
+      var pl = d.length - FRAME_HDR;
+      for (i = 0; i < ps.length; i++) if (ps[i].k === k) p = ps[i];
+      var fresh = !p;
+      // (A duplicate is not garbage.)
+      if (!(d instanceof Uint8Array) || pl < 1 || k < 16) {
+        if (!DEVICE) c.garbage++;
+      } else if (p ? (p.g[x >> 3] >> (x & 7)) & 1 : (c.done >> id) & 1) {
+        if (!DEVICE) c.dups++;
+      } else {
+        if (!p) p = { k: k, t: t, s: 0, b: null, g: new Uint8Array(16), c: 0, h: 0, n: 0, l: 0 };
+        // Consistency: one last fragment, nothing beyond it, equal strides (a last one at most
+        // the stride), and the message fits in max (a fragment ends at x * stride + pl; when the
+        // last one came first the stride is at least its pl).
+        var s = p.s || (last ? 0 : pl);
+        if ((last ? p.n || p.h > x || (s && pl > s) : (p.n && x >= p.n - 1) || pl !== s) ||
+            x * (s || pl) + pl > c.max || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > c.max))) {
+          if (!DEVICE) c.garbage++;
+        } else {
+          if (fresh) {
+            // A newer id (less than half the id space ahead): ids that far ahead are not "recently
+            // done" any more; their bits (a run of a bits from hid + 9, rotated within 16 bits) are cleared.
+            var a = (id - c.hid) & 15;
+            if (a && a < 8) {
+              a = ((1 << a) - 1) << ((c.hid + 9) & 15);
+              c.done &= ~(a | (a >> 16));
+              c.hid = id;
+            }
+            // A message of one fragment completes below without being held.
+            if (x || !last) {
+              if (ps.length >= c.np) {
+                ps.shift();
+                if (!DEVICE) c.evicted++;
+              }
+              ps.push(p);
+            }
+          }
+          if (last) {
+            p.n = x + 1;
+            p.l = pl;
+          }
+          if (s && !p.s) {
+            // The stride is known now: the buffer (max bytes: the size the message may have
+            // before its last fragment is known), with the last fragment when it came first.
+            var lp = p.b;
+            p.s = s;
+            p.b = new Uint8Array(c.max);
+            if (lp) p.b.set(lp, (p.n - 1) * s);
+          }
+          if (s) (p.b as Bytes).set(d.subarray(FRAME_HDR), x * s);
+          else p.b = new Uint8Array(d.subarray(FRAME_HDR));
+          p.g[x >> 3] |= 1 << (x & 7);
+          if (x > p.h) p.h = x;
+          if (++p.c === p.n) {
+            i = ps.indexOf(p);
+            if (i >= 0) ps.splice(i, 1);
+            var len = (p.n - 1) * s + p.l;
+            var b = p.b as Bytes;
+            c.done |= 1 << id;
+            c.dt = t;
+            if (!DEVICE) c.delivered++;
+            m = { ch: k >> 4, msg: b.length === len ? b : new Uint8Array(b.subarray(0, len)) };
+          }
+        }
+      }
+    } catch (e) {
+      if (!DEVICE) c.garbage++;
+    }
+  }
+  if (!l) return m;
   if (m) {
     c.deadline = 0;
     if (c.onMessage) c.onMessage(m.ch, m.msg);
@@ -264,7 +274,11 @@ export function channelTick(this: Link | void, c: Channel, d?: Bytes): void {
     c.deadline = 0;
     if (c.onError) c.onError(perr("LINK_TIMEOUT", "timeout"));
   }
+  return null;
 }
+
+/** channelTick(c, d?): frameIn on a channel (see there). */
+export { frameIn as channelTick };
 
 /**
  * Wraps a link (or nothing, for a bare framer): framing with the link's MTU, time from
@@ -288,7 +302,7 @@ export function channelOpen(link: Link, now: () => number, opts?: FramerOptions)
   if (!(c.mtu >= 3)) throw perr("FRAME_BAD_OPTION", "bad option");
   if (link) {
     link.pkch = c;
-    link.onData = link.onClose = channelTick as unknown as (x: unknown) => void;
+    link.onData = link.onClose = frameIn as unknown as (x: unknown) => void;
   }
   return c;
 }
