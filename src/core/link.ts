@@ -66,8 +66,9 @@ export interface Channel extends Framer {
 
 /**
  * The channel functions live with the framing (a channel is a framer bound to a link):
- * channelOpen(link, now, opts), channelClose(c, why), channelTick(c) and channelSend(c, ch,
- * msg), which is frameOut: on a channel it sends each write at once (LINK_CLOSED after
- * the channel closed).
+ * channelOpen(link, now, opts), channelClose(c, why), channelTick(c, d?), which is frameIn:
+ * on a channel it takes its time from now() and delivers to onMessage, and
+ * channelSend(c, ch, msg), which is frameOut: on a channel it sends each write at once
+ * (LINK_CLOSED after the channel closed).
  */
 export { channelOpen, channelClose, channelTick, frameOut as channelSend } from "./frame/frame";
