@@ -74,27 +74,36 @@ export function decodeIdentity(b: Bytes): SeIdentity {
 /**
  * Reads the identity record from slot 8: the first 32-byte block, then as many more as its
  * length needs, into a buffer of exactly that size. Each Read is queued from the previous
- * one's completion (its `done`: no idle in between), and the first Read's promise takes on
- * the next one's, up to the decoded record.
+ * one's completion (no idle in between) and settles one outer promise: a chain of promises
+ * taking on each other's would keep every Read's promise alive until the last one.
  */
 export function readIdentity(d: SeDriver): Promise<SeIdentity> {
-  var buf: Uint8Array;
-  var k = 0;
-  var next = function (e?: any, r?: Bytes): any {
-    if (e) throw e;
-    if (r) {
-      // The total length (bytes 4-5) says how many blocks; if it makes no sense, the
-      // first block alone is decoded, and fails.
-      if (!k) {
-        var n = Math.ceil(((r[4] << 8) | r[5]) / 32);
-        buf = new Uint8Array((n > 0 && n <= IDENTITY_MAX / 32 ? n : 1) * 32);
+  return new Promise(function (resolve, reject) {
+    var buf: Uint8Array;
+    var k = 0;
+    var next = function (e?: any, r?: Bytes): void {
+      if (e) return reject(e);
+      if (r) {
+        // The total length (bytes 4-5) says how many blocks; if it makes no sense, the
+        // first block alone is decoded, and fails.
+        if (!k) {
+          var n = Math.ceil(((r[4] << 8) | r[5]) / 32);
+          buf = new Uint8Array((n > 0 && n <= IDENTITY_MAX / 32 ? n : 1) * 32);
+        }
+        buf.set(r, k++ * 32);
+        if (k * 32 === buf.length) {
+          try {
+            resolve(decodeIdentity(buf));
+          } catch (x) {
+            reject(x);
+          }
+          return;
+        }
       }
-      buf.set(r, k++ * 32);
-      if (k * 32 === buf.length) return decodeIdentity(buf);
-    }
-    return seRun(d, encodeCommand(OP_READ, ZONE_DATA | 0x80, (SLOT_IDENTITY << 3) | (k << 8)), T_READ, 32, null, next); // seAddr(ZONE_DATA, 8, k, 0)
-  };
-  return next();
+      seRun(d, encodeCommand(OP_READ, ZONE_DATA | 0x80, (SLOT_IDENTITY << 3) | (k << 8)), T_READ, 32, null, next); // seAddr(ZONE_DATA, 8, k, 0)
+    };
+    next();
+  });
 }
 
 /**

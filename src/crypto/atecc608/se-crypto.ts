@@ -94,13 +94,15 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
     g: 0,
     k: -1,
     m: 0,
+    sign: seSign,
+    ecdh: seEcdh,
+    release: seRelease,
   } as unknown as Se;
-  var f = seOp as any;
-  c.generateKeyPair = f.bind(c, 0);
-  c.verify = f.bind(c, 1);
-  c.sign = f.bind(c, 2);
-  c.ecdh = f.bind(c, 3);
-  c.release = f.bind(c, 4);
+  // Bound: firmware copies these two into its CryptoProvider, and they take no key that
+  // leads to the provider. (A bound function costs 5 variables + 1 per parameter, like a
+  // closure; the other operations are shared functions, one property each.)
+  c.generateKeyPair = (seOp as any).bind(c, 0);
+  c.verify = (seOp as any).bind(c, 1);
   (c as { deviceKey: SeKeyRef }).deviceKey = { crv: P256, slot: SLOT_DEVICE_KEY, s: c };
   if (!DEVICE) {
     c.p = null;
@@ -112,8 +114,8 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
 }
 
 /**
- * Every operation of the provider (one function, bound per provider with its op number,
- * instead of five):
+ * The provider's operations in one function (generateKeyPair and verify bound to the
+ * provider, sign and ecdh called through shared functions):
  *  0 generateKeyPair(crv): GenKey into TempKey; a TTL timer may sleep the chip later.
  *  1 verify(crv, pub, message, sig): SHA-256 on the board, then one driver job: Nonce
  *    (digest -> Message Digest Buffer) then Verify external mode 0x22, key type P-256.
@@ -123,14 +125,12 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
  *  3 ecdh(priv, peer): peer 64 bytes x||y, or 32 bytes x completed by decompress (y or
  *    x||y, m here once done) and written straight into the packet. ECDH mode 0x0C: result
  *    in the output buffer, in the clear; 0x01: private key from TempKey.
- *  4 release(ttl): makes every TempKey reference stale and puts the chip to sleep; the TTL
- *    timer passes ttl, and then nobody waits for the result (a failure is dropped).
  * A key operation uses the provider the reference leads to (only this module makes such
  * references, so their slots are right by construction); a TempKey reference is stale once
  * a newer ephemeral replaced it or the driver's epoch moved (the chip lost it).
  */
 function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Promise<any> {
-  var c: Se = op == 2 || op == 3 ? a && a.crv === P256 && a.s : this;
+  var c: Se = op > 1 ? a && a.crv === P256 && a.s : this;
   var s = c && a && a.slot;
   var tk = s === KEY_TEMPKEY;
   var n = b && b.length;
@@ -140,9 +140,7 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
       ? a !== P256
         ? perr("CRYPTO_UNSUPPORTED", "the secure element makes and verifies P-256 (ES256) only")
         : op && n !== 64 && perr("CRYPTO_BAD_KEY", "P-256 public key must be 64 bytes")
-      : op > 3
-        ? 0
-        : !c || (op < 3 && (tk || lost))
+      : !c || (op < 3 && (tk || lost))
           ? perr("CRYPTO_BAD_KEY", "not a secure-element P-256 key reference (or not a signing key)")
           : lost && perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (replaced, or the chip slept)");
   if (e) return Promise.reject(e);
@@ -156,7 +154,7 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
       if (e) throw e;
       c.k = c.d.ep;
       if (c.m) clearTimeout(c.m);
-      c.m = c.t > 0 ? setTimeout(c.release, c.t, 1) : 0;
+      c.m = c.t > 0 ? setTimeout(seRelease, c.t, c) : 0;
       return { priv: { crv: P256, slot: KEY_TEMPKEY, gen: ++c.g, s: c }, pub: pub };
     });
   }
@@ -174,12 +172,6 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
     }
     return seRun(c.d, encodeCommand(OP_SIGN, 0xa0, s), T_SIGN, 64, c.h(b));
   }
-  if (op > 3) {
-    if (c.m) clearTimeout(c.m);
-    c.m = 0;
-    c.g++;
-    return seRun(c.d, null, 0, 0, null, a && function () {});
-  }
   if (m === undefined && n === 32 && c.x) {
     // Decompression is long interpreted work (seconds on a board), so it runs one tick
     // later, after the driver has idled the chip (the driver idles on the next tick once
@@ -192,7 +184,7 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
           c.ly = (c.x as (x: Bytes) => Bytes | null)(b);
           c.lx = new Uint8Array(b);
         }
-        res((c.ecdh as any)(a, b, c.ly || null));
+        res(seEcdh(a, b, c.ly || null));
       };
       if (!DEVICE) {
         // The driver's own delay when it has one (a simulation's virtual clock).
@@ -214,6 +206,28 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
     if (e) throw e;
     return r;
   });
+}
+
+/** ecdh(priv, peer); y is internal (the decompressed peer, after the deferral). */
+function seEcdh(priv: PrivateKeyRef, peer: Bytes, y?: Bytes | null): Promise<Bytes> {
+  return (seOp as any)(3, priv, peer, y);
+}
+
+function seSign(priv: PrivateKeyRef, message: Bytes): Promise<Bytes> {
+  return (seOp as any)(2, priv, message);
+}
+
+/**
+ * release(): makes every TempKey reference stale and puts the chip to sleep. Called as a
+ * method; the TTL timer calls it with the provider as argument, and then nobody waits for
+ * the result (a failure is dropped).
+ */
+function seRelease(this: Se, ttl?: Se): Promise<void> {
+  var c = ttl || this;
+  if (c.m) clearTimeout(c.m);
+  c.m = 0;
+  c.g++;
+  return seRun(c.d, null, 0, 0, null, ttl && function () {});
 }
 
 /** prepareEphemeral() (host only): GenKey into the ephemeral slot (a method: uses `this`). */
