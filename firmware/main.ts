@@ -14,7 +14,7 @@
  * Device code: Espruino subset (docs/device-subset.md).
  */
 import "./compat";
-import { concat, type Bytes } from "../src/core/bytes";
+import type { Bytes } from "../src/core/bytes";
 import { DEFAULT_POLICY, Pairing, type Platform } from "../src/core/pairing/controller";
 import type { FlashStore } from "../src/core/store/records";
 import type { Link } from "../src/core/link";
@@ -112,7 +112,65 @@ function noRadio(): Radio {
   };
 }
 
-function start(cfg: { name: string; hub: [string, number]; se: [string, number] }): void {
+/**
+ * Boot, one step per top-level function. Long-lived functions (the platform's, the
+ * timer's, the console's) are top-level too: a closure made inside a boot step would keep
+ * that step's whole scope chain (seed material, the chip's secret) alive for the device's
+ * lifetime, and each closure costs variables of its own.
+ */
+var cfg: { name: string; hub: [string, number]; se: [string, number] };
+var drv: any;
+var asym: any;
+var crypto: CryptoProvider;
+var ident: { credential: Bytes; anchors: Bytes[] };
+var radio: Radio;
+var P: Pairing;
+var lastAdv = "";
+
+function report(ev: string, d?: unknown): void {
+  // The chip's ephemeral key is gone once a handshake has ended either way.
+  if (ev === "session" || ev === "dial-failed" || ev === "failed") asym.release().then(null, function () {});
+  log(ev, d);
+}
+
+var plat: Platform = {
+  crypto: null as unknown as CryptoProvider,
+  flash: flash,
+  now: function () { return getTime() * 1000; },
+  after: function (ms: number, fn: () => void) { return setTimeout(fn, ms); },
+  cancel: function (h: unknown) { clearTimeout(h); },
+  connect: function (addr: string) { return radio.connect(addr); },
+  ui: function (ev: string, d?: unknown) {
+    mem();
+    show(ev, d);
+  },
+  report: report,
+};
+
+function tick(): void {
+  P.tick();
+  var a = P.advert();
+  var s = a ? E.toString(a) : "";
+  if (s !== lastAdv) radio.advertise(a);
+  lastAdv = s;
+}
+
+function onAdvert(from: string, adv: Bytes): void {
+  P.onAdvert(from, adv);
+}
+
+function onIncoming(l: Link, from: string): void {
+  P.accept(l, from);
+}
+
+function bootFailed(e: { code?: string; message?: string }): void {
+  // A missing chip or a failed boot: say so clearly and blink red.
+  log("boot-failed", { code: e && e.code, msg: e && e.message });
+  show("fail");
+}
+
+/** Step 1: the secure element, and its RNG for the seed. */
+function start(): void {
   var se = board.secureElement;
   var bus;
   if (PK_TRANSPORT === "tcp") bus = tcpBus(require("net"), cfg.se[0], cfg.se[1]);
@@ -121,80 +179,71 @@ function start(cfg: { name: string; hub: [string, number]; se: [string, number] 
     i2c.setup({ sda: se.sda, scl: se.scl, bitrate: se.bitrate || 100000 });
     bus = i2cBus(i2c, se.address);
   }
-  var drv = createSeDriver(bus, {});
-  var p: Pairing;
-  seRandom(drv, 0).then(function (r: Bytes) {
-    var hw = new Uint8Array(32);
-    for (var i = 0; i < 32; i += 4) {
-      var v = E.hwRand();
-      hw[i] = v & 255;
-      hw[i + 1] = (v >> 8) & 255;
-      hw[i + 2] = (v >> 16) & 255;
-      hw[i + 3] = (v >>> 24) & 255;
-    }
-    var seed = concat([hw, r]);
-    var native = PK_NATIVE_SHA256 || PK_NATIVE_AES ? require("crypto") : null;
-    var sym = PK_NATIVE_SHA256 && PK_NATIVE_AES ? createNativeSymmetric(native, seed) : createDeviceSymmetric(native, seed);
-    var asym = createSecureElementCrypto(drv, { sha256: sym.sha256, decompress: p256DecompressY });
-    var c: CryptoProvider = {
-      name: "espruino+atecc608", randomBytes: sym.randomBytes, sha256: sym.sha256, hmacSha256: sym.hmacSha256,
-      hkdfExtract: sym.hkdfExtract, hkdfExpand: sym.hkdfExpand, aeadSeal: sym.aeadSeal, aeadOpen: sym.aeadOpen, ctEqual: sym.ctEqual,
-      generateKeyPair: asym.generateKeyPair, ecdh: asym.ecdh, sign: asym.sign, verify: asym.verify,
-    };
-    // The identity lives in the chip; a board provisioned without a data slot keeps it in Storage.
-    return readIdentity(drv).then(null, function (e: unknown) {
-      var f = Storage.readArrayBuffer("pkid");
-      if (!f) throw e;
-      return decodeIdentity(new Uint8Array(f));
-    }).then(function (id) {
-      return seAtRestSecret(drv).then(function (secret: Bytes) {
-        var key = c.hkdfExpand(c.hkdfExtract(new Uint8Array(0), secret), E.toUint8Array("pairkit at-rest v1"), 16);
-        secret.fill(0);
-        var radio: Radio = PK_TRANSPORT === "tcp" ? hubRadio(require("net"), E, cfg.hub[0], cfg.hub[1], cfg.name, 20) : PK_TRANSPORT === "ble" ? bleRadio(NRF) : noRadio();
-        var plat: Platform = {
-          crypto: c, flash: flash,
-          now: function () { return getTime() * 1000; },
-          after: function (ms: number, fn: () => void) { return setTimeout(fn, ms); },
-          cancel: function (h: unknown) { clearTimeout(h); },
-          connect: function (addr: string) { return radio.connect(addr); },
-          ui: function (ev: string, d?: unknown) {
-            mem();
-            show(ev, d);
-          },
-          report: function (ev: string, d?: unknown) {
-            if (ev === "session" || ev === "dial-failed" || ev === "failed") asym.release().then(null, function () {});
-            log(ev, d);
-          },
-        };
-        p = new Pairing(plat, { cred: id.credential, priv: asym.deviceKey, issuer: null, anchors: id.anchors }, DEFAULT_POLICY, key);
-        return p.boot().then(function () {
-          radio.onAdvert = function (from: string, adv: Bytes) { p.onAdvert(from, adv); };
-          radio.onIncoming = function (l: Link, from: string) { p.accept(l, from); };
-          var lastAdv = "";
-          setInterval(function () {
-            p.tick();
-            var a = p.advert();
-            var s = a ? E.toString(a) : "";
-            if (s !== lastAdv) radio.advertise(a);
-            lastAdv = s;
-          }, 250);
-          watchButton(p);
-          (globalThis as any).PK = {
-            press: function (ms: number) { p.press(ms); },
-            send: function (to: string, text: string) { p.send(to, E.toUint8Array(text)); },
-            get peak() { mem(); return peak; },
-            p: p,
-          };
-          log("ready", { name: cfg.name, bindings: p.bindings.length, vars: process.memory().usage });
-        });
-      });
-    });
-  }).then(null, function (e: { code?: string; message?: string }) {
-    // A missing chip or a failed boot: say so clearly and blink red.
-    log("boot-failed", { code: e && e.code, msg: e && e.message });
-    show("fail");
-  });
+  drv = createSeDriver(bus, {});
+  seRandom(drv, 0).then(withSeed).then(withIdentity).then(withSecret).then(ready).then(null, bootFailed);
+}
+
+/** Step 2: the DRBG seeded from E.hwRand() and the chip; the crypto provider; the identity from the chip (or Storage). */
+function withSeed(r: Bytes): Promise<any> {
+  var seed = new Uint8Array(64);
+  seed.set(r, 32);
+  for (var i = 0; i < 32; i += 4) {
+    var v = E.hwRand();
+    seed[i] = v & 255;
+    seed[i + 1] = (v >> 8) & 255;
+    seed[i + 2] = (v >> 16) & 255;
+    seed[i + 3] = (v >>> 24) & 255;
+  }
+  var native = PK_NATIVE_SHA256 || PK_NATIVE_AES ? require("crypto") : null;
+  var sym = PK_NATIVE_SHA256 && PK_NATIVE_AES ? createNativeSymmetric(native, seed) : createDeviceSymmetric(native, seed);
+  seed.fill(0);
+  r.fill(0);
+  asym = createSecureElementCrypto(drv, { sha256: sym.sha256, decompress: p256DecompressY });
+  plat.crypto = crypto = {
+    name: "espruino+atecc608", randomBytes: sym.randomBytes, sha256: sym.sha256, hmacSha256: sym.hmacSha256,
+    hkdfExtract: sym.hkdfExtract, hkdfExpand: sym.hkdfExpand, aeadSeal: sym.aeadSeal, aeadOpen: sym.aeadOpen, ctEqual: sym.ctEqual,
+    generateKeyPair: asym.generateKeyPair, ecdh: asym.ecdh, sign: asym.sign, verify: asym.verify,
+  };
+  // The identity lives in the chip; a board provisioned without a data slot keeps it in Storage.
+  return readIdentity(drv).then(null, identityFromStorage);
+}
+
+function identityFromStorage(e: unknown): any {
+  var f = Storage.readArrayBuffer("pkid");
+  if (!f) throw e;
+  return decodeIdentity(new Uint8Array(f));
+}
+
+/** Step 3: the at-rest key's secret, from an ECDH only the chip can do. */
+function withIdentity(id: { credential: Bytes; anchors: Bytes[] }): Promise<Bytes> {
+  ident = id;
+  return seAtRestSecret(drv);
+}
+
+/** Step 4: the at-rest key, the radio, the lifecycle with its bindings. */
+function withSecret(secret: Bytes): Promise<void> {
+  var key = crypto.hkdfExpand(crypto.hkdfExtract(new Uint8Array(0), secret), E.toUint8Array("pairkit at-rest v1"), 16);
+  secret.fill(0);
+  radio = PK_TRANSPORT === "tcp" ? hubRadio(require("net"), E, cfg.hub[0], cfg.hub[1], cfg.name, 20) : PK_TRANSPORT === "ble" ? bleRadio(NRF) : noRadio();
+  P = new Pairing(plat, { cred: ident.credential, priv: asym.deviceKey, issuer: null, anchors: ident.anchors }, DEFAULT_POLICY, key);
+  return P.boot();
+}
+
+/** Step 5: radio events, the lifecycle's clock, the button, the console handle. */
+function ready(): void {
+  radio.onAdvert = onAdvert;
+  radio.onIncoming = onIncoming;
+  setInterval(tick, 250);
+  watchButton(P);
+  (globalThis as any).PK = {
+    press: function (ms: number) { P.press(ms); },
+    send: function (to: string, text: string) { P.send(to, E.toUint8Array(text)); },
+    get peak() { mem(); return peak; },
+    p: P,
+  };
+  log("ready", { name: cfg.name, bindings: P.bindings.length, vars: process.memory().usage });
 }
 
 var cfgText = Storage.read("pkcfg");
-start(cfgText ? JSON.parse(cfgText) : { name: "pairkit", hub: ["127.0.0.1", 7420], se: ["127.0.0.1", 7460] });
+cfg = cfgText ? JSON.parse(cfgText) : { name: "pairkit", hub: ["127.0.0.1", 7420], se: ["127.0.0.1", 7460] };
+start();
