@@ -116,24 +116,24 @@ export function sessionClose(s: Session): void {
  * Key update. sessionUpdate(s) updates the send keys now (new epoch, sequence restarts at
  * 0; the old keys are overwritten); the peer follows when it authenticates the first
  * record of the new epoch. sessionUpdate(s, true) (used by sessionOpen) derives the peer's
- * next epoch on trial and returns it without changing the session.
+ * next epoch on trial and returns a copy of Session.k with it in the receive half, without
+ * changing the session (the caller wipes the copy).
  *
  * PRK_out' = EDHOC_KeyUpdate(PRK_out, h''), then the direction's key and IV from the
- * exporter of PRK_out'; the result is PRK' || key' || IV' (61 bytes, one half of Session.k).
+ * exporter of PRK_out': PRK' || key' || IV' replace one half of Session.k.
  */
 export function sessionUpdate(s: Session, peer?: boolean): Bytes | undefined {
   if (s.closed) throw perr("SESSION_CLOSED", "closed");
   var c = s.c;
-  var t = new Uint8Array(KEYS_RX);
-  var p = edhocKeyUpdate(c, s.k.subarray(peer ? KEYS_RX : 0, peer ? KEYS_RX + 32 : 32), EMPTY);
+  var o = peer ? KEYS_RX : 0;
+  var p = edhocKeyUpdate(c, s.k.subarray(o, o + 32), EMPTY);
   var pe = prkExporter(c, p);
   var m = edhocKdf(c, pe, !peer === s.i ? LABEL_SESSION_I2R : LABEL_SESSION_R2I, EMPTY, 29);
-  t.set(p, 0);
-  t.set(m, KEYS_KEY);
+  var t = peer ? new Uint8Array(s.k) : s.k;
+  t.set(p, o);
+  t.set(m, o + KEYS_KEY);
   wipe(p); wipe(pe); wipe(m);
   if (peer) return t;
-  s.k.set(t, 0);
-  wipe(t);
   s.se++;
   s.sn = 0;
   return undefined;
@@ -192,7 +192,7 @@ export function sessionOpen(s: Session, rec: Bytes): Bytes | null {
   var t = h >> 6;
   var e = (h >> 3) & 7;
   var n = h & 7;
-  if (t === 3 || n < 1 || n > 4 || rec.length < 1 + n + REC_TAG_LEN || (n > 1 && rec[1] === 0)) throw perr("SESSION_FORMAT", "bad header");
+  if (t === 3 || !n || n > 4 || rec.length < 1 + n + REC_TAG_LEN || (n > 1 && !rec[1])) throw perr("SESSION_FORMAT", "bad header");
   if (rec.length > 1 + n + s.max + REC_TAG_LEN) throw perr("SESSION_TOO_LARGE", "too large");
   var q = 0;
   for (var i = 1; i <= n; i++) q = q * 256 + rec[i];
@@ -200,23 +200,21 @@ export function sessionOpen(s: Session, rec: Bytes): Bytes | null {
   if (!nx && e !== (s.re & 7)) throw perr("SESSION_EPOCH", "bad epoch");
   var d = s.rn - q;
   if (!nx && d >= 0 && (d >= 64 || ((q & 32 ? s.w1 : s.w0) >>> q) & 1)) throw perr("SESSION_REPLAY", "replay");
-  // Keys: the peer's next epoch on trial (kb = its 61 bytes), or the current receive keys.
-  var nk = nx ? (sessionUpdate(s, true) as Bytes) : null;
-  var kb = nk || s.k;
-  var o = nk ? 0 : KEYS_RX;
+  // Keys: the peer's next epoch on trial (a copy of the key buffer), or the current ones.
+  var kb = nx ? (sessionUpdate(s, true) as Bytes) : s.k;
   // Nonce: the IV XOR the sequence number bytes rec[1..n], right-aligned.
-  var x = new Uint8Array(kb.subarray(o + KEYS_IV, o + KEYS_IV + 13));
+  var x = new Uint8Array(kb.subarray(KEYS_RX + KEYS_IV, KEYS_RX + KEYS_IV + 13));
   for (i = 1; i <= n; i++) x[12 - n + i] ^= rec[i];
-  var pt = s.c.aeadOpen(kb.subarray(o + KEYS_KEY, o + KEYS_IV), x, rec.subarray(0, 1 + n), rec.subarray(1 + n));
-  if (nk) {
+  var pt = s.c.aeadOpen(kb.subarray(KEYS_RX + KEYS_KEY, KEYS_RX + KEYS_IV), x, rec.subarray(0, 1 + n), rec.subarray(1 + n));
+  if (nx) {
     if (pt) {
-      s.k.set(nk, KEYS_RX);
+      s.k.set(kb);
       s.re++;
       s.rn = -1;
       s.w0 = s.w1 = 0;
       d = -1 - q;
     }
-    wipe(nk);
+    wipe(kb);
   }
   if (!pt) throw perr("SESSION_AUTH", "auth failed");
   // A new highest sequence number: the window positions of rn+1..q-1 (of 64 at most) now
