@@ -10,8 +10,8 @@
  * binding, add the new one, deny the old identity" commits all at once or not at all.
  *
  * Plaintext layout (read and written directly, no generic CBOR tree at boot): a run of
- * fields, each a 2-byte big-endian length and its bytes; numbers are 4 bytes big-endian,
- * strings UTF-8. Fields: next counter, number of bindings, then per binding sub, model,
+ * fields, each a 2-byte big-endian length and its bytes; strings are UTF-8, numbers
+ * decimal strings. Fields: next counter, number of bindings, then per binding sub, model,
  * role, kid, pub (64), cred, secret (32), n, addr; then every evicted identity. The AAD
  * names the layout ("pkb2"), so a record in another layout fails authentication
  * (STORE_CORRUPT) instead of being misread.
@@ -62,18 +62,17 @@ var NONCE = 13;
  */
 export function bindingStore(c: SymmetricCrypto, fs: FlashStore, key: Bytes, s?: BindingSet): BindingSet | null {
   var i: number, pt: Bytes;
-  var bad = "bindings record is damaged";
   if (s) {
-    var v: (string | number | Bytes)[] = [s.next, s.list.length];
+    var v: (string | Bytes)[] = ["" + s.next, "" + s.list.length];
     for (i = 0; i < s.list.length; i++) {
       var b = s.list[i];
-      v.push(b.sub, b.model, b.role, b.kid, b.pub, b.cred, b.secret, b.n, b.addr);
+      v.push(b.sub, b.model, b.role, b.kid, b.pub, b.cred, b.secret, "" + b.n, b.addr);
     }
     v = v.concat(s.evicted);
     var parts: Bytes[] = [];
     for (i = 0; i < v.length; i++) {
-      var x = v[i];
-      var d = typeof x === "string" ? utf8Encode(x) : typeof x === "number" ? new Uint8Array([x >>> 24, x >> 16, x >> 8, x]) : x;
+      var d = v[i];
+      if (typeof d === "string") d = utf8Encode(d);
       parts.push(new Uint8Array([d.length >> 8, d.length]), d);
     }
     pt = concat(parts);
@@ -85,23 +84,23 @@ export function bindingStore(c: SymmetricCrypto, fs: FlashStore, key: Bytes, s?:
   }
   var r = loadRecord(fs, c.sha256, BINDINGS_RECORD);
   if (!r) return null;
-  if (r.data.length < NONCE + 8) throw perr("STORE_CORRUPT", bad);
+  if (r.data.length < NONCE + 8) throw perr("STORE_CORRUPT", "bindings record too short");
   pt = c.aeadOpen(key, r.data.subarray(0, NONCE), new Uint8Array(AAD), r.data.subarray(NONCE)) as Bytes;
-  if (!pt) throw perr("STORE_CORRUPT", bad);
+  if (!pt) throw perr("STORE_CORRUPT", "bindings record failed authentication");
   var at = 0;
   // The next field, copied out of the plaintext (which is wiped below): t < 0 a string,
-  // 4 a number, otherwise bytes of exactly t bytes (0: any length).
+  // 1 a number, otherwise bytes (exactly t bytes; 0: any length).
   var f = function (t: number): any {
     var l = at + 2 <= pt.length ? (pt[at] << 8) | pt[at + 1] : 0;
     at += 2 + l;
-    if (at > pt.length || (t > 0 && l !== t)) throw perr("STORE_CORRUPT", bad);
+    if (at > pt.length || (t > 1 && l !== t)) throw perr("STORE_CORRUPT", "bindings record has a bad field");
     var y = new Uint8Array(pt.subarray(at - l, at));
-    return t < 0 ? utf8Decode(y) : t === 4 ? ((y[0] << 24) >>> 0) + (y[1] << 16) + (y[2] << 8) + y[3] : y;
+    return t < 0 ? utf8Decode(y) : t === 1 ? +utf8Decode(y) : y;
   };
   var out: BindingSet;
   try {
-    out = { list: [], evicted: [], next: f(4) };
-    for (i = f(4); i > 0; i--) out.list.push({ sub: f(-1), model: f(-1), role: f(-1), kid: f(0), pub: f(64), cred: f(0), secret: f(32), n: f(4), addr: f(-1) });
+    out = { list: [], evicted: [], next: f(1) };
+    for (i = f(1); i > 0; i--) out.list.push({ sub: f(-1), model: f(-1), role: f(-1), kid: f(0), pub: f(64), cred: f(0), secret: f(32), n: f(1), addr: f(-1) });
     while (at < pt.length) out.evicted.push(f(-1));
   } finally {
     wipe(pt);

@@ -37,7 +37,10 @@ import { loadRecord, saveRecord, type FlashStore } from "../store/records";
 import { DEVICE } from "../target";
 import type { CryptoProvider, PrivateKeyRef } from "../../crypto/provider";
 import { bindingStore, type Binding, type BindingSet } from "./bindings";
-import { EAD_SAS_COMMIT, EAD_SAS_NONCE, EAD_SAS_REVEAL, SAS_NONCE, eadValue, sasDigits } from "./sas";
+import {
+  EAD_SAS_COMMIT, EAD_SAS_NONCE, EAD_SAS_REVEAL, SAS_NONCE, WIN_NONE, WIN_PAIR, WIN_REPLACE, P_HANDSHAKE, P_CONFIRM, P_STAGED, P_READY, P_CLOSED,
+  M_CONFIRM, M_PING, M_PONG, M_DENYVER, M_DENYREQ, M_DENY, M_APP, DENY_RECORD, eadValue, sasDigits,
+} from "./sas";
 
 export interface PairingPolicy {
   /** Peers this device may be bound to at once (1 for device-to-device products). */
@@ -84,6 +87,7 @@ export interface Identity {
 export interface Platform {
   crypto: CryptoProvider;
   flash: FlashStore;
+  /** Milliseconds. Called as a plain function (every channel keeps it as its clock), so it must not rely on `this`. */
   now(): number;
   /** Timers: not used any more (tick() checks every deadline); platforms may still pass them. */
   after?(ms: number, fn: () => void): unknown;
@@ -96,16 +100,7 @@ export interface Platform {
   report(ev: string, detail?: unknown): void;
 }
 
-/** Window kinds. */
-export var WIN_NONE = 0, WIN_PAIR = 1, WIN_REPLACE = 2;
-
-/** Connection phases. */
-var P_HANDSHAKE = 0, P_CONFIRM = 1, P_STAGED = 2, P_READY = 3, P_CLOSED = 4;
-
-/** Control messages inside session data records: first byte. */
-var M_CONFIRM = 1, M_PING = 2, M_PONG = 3, M_DENYVER = 4, M_DENYREQ = 5, M_DENY = 6, M_APP = 7;
-
-var DENY_RECORD = "pkd";
+export { WIN_NONE, WIN_PAIR, WIN_REPLACE };
 
 /** What we know of a peer: its binding, or the validated credential of a new peer. */
 export type PeerInfo = Pick<Binding, "sub" | "model" | "role" | "kid" | "pub" | "cred">;
@@ -170,8 +165,6 @@ export class Pairing {
   declare backoff: { [addr: string]: number };
   /** Trust anchors parsed once at boot. */
   declare anchors: Credential[];
-  /** One clock function shared by every channel. */
-  declare clock: () => number;
   /** Apps call this when the user confirmed the code shown in the app (hosts only). */
   declare confirmCode: () => void;
 
@@ -188,9 +181,6 @@ export class Pairing {
     self.conns = [];
     self.backoff = {};
     self.anchors = [];
-    self.clock = function () {
-      return p.now();
-    };
   }
 
   /** Parses our credential, loads bindings and the newest deny list from flash. */
@@ -269,7 +259,7 @@ export class Pairing {
 
   /** Advertisement payload while a window is open (the same bytes until the window changes; do not modify), else null. */
   advert(): Bytes | null {
-    return this.window === WIN_NONE ? null : this.adv;
+    return this.adv;
   }
 
   /**
@@ -285,7 +275,7 @@ export class Pairing {
     for (var i = 0; i < l.length; i++) if (l[i].ph !== P_READY || l[i].addr === addr) return;
     if (self.backoff[addr] && self.p.now() < self.backoff[addr]) return;
     if (DEVICE || !self.pol.app) {
-      if (self.window === WIN_NONE) return;
+      if (!me) return;
       // Big-endian nonces compared byte by byte; a tie draws a new nonce (the window starts again).
       for (i = 3; i < 7 && adv[i] === me[i]; i++);
       if (i === 7) return self.press(self.window === WIN_REPLACE ? self.pol.replaceHoldMs : 0);
@@ -316,7 +306,7 @@ export class Pairing {
   accept(link: Link, addr: string, init?: boolean, bound?: Binding | null): void {
     var self = this;
     var p = self.p;
-    var k = channelOpen(link, self.clock) as Conn;
+    var k = channelOpen(link, p.now) as Conn;
     k.pk = self;
     k.init = !!init;
     k.ph = P_HANDSHAKE;
@@ -511,7 +501,7 @@ export class Pairing {
     if (!ed) {
       if (k.s || (k.init && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
       // A responder outside a window refers to its credential by kid: only pinned peers can follow.
-      var byKid = k.init ? !!k.bound : self.window === WIN_NONE && (DEVICE || !pol.app);
+      var byKid = k.init ? !!k.bound : (DEVICE || !pol.app) && self.window === WIN_NONE;
       var o = {
         crypto: c, method: pol.method, suites: [2], eadLabels: k.init ? [EAD_SAS_NONCE] : [EAD_SAS_COMMIT, EAD_SAS_REVEAL],
         creds: [{ priv: id.priv, cred: id.cred, idCred: byKid ? idCredKid((self.me as Credential).kid) : idCredByValue(id.cred, id.issuer) }],
@@ -546,21 +536,20 @@ export class Pairing {
     return (k.init ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello) {
       // After the trust decision: the confirmation code's nonces, then the peer's proof.
       var verify = function (pc: PeerCredential): Promise<void> {
-        if (k.init) {
-          if (k.nI && !k.bound) {
-            k.nR = eadValue(h.ead, EAD_SAS_NONCE);
-            if (!k.nR) throw perr("PAIR_NO_CODE", "peer did not take part in the confirmation code");
+        // A new peer with the code on: the initiator needs N_R (and reveals N_I), the
+        // responder the N_I that matches the commitment of message_1.
+        if (!k.bound && (k.init ? k.nI : pol.confirmCode)) {
+          var n = eadValue(h.ead, k.init ? EAD_SAS_NONCE : EAD_SAS_REVEAL);
+          if (!n || !k.nI) throw perr("PAIR_NO_CODE", "peer did not take part in the confirmation code");
+          if (k.init) {
+            k.nR = n;
             ead.push({ label: EAD_SAS_REVEAL, value: k.nI });
+          } else {
+            if (!bytesEqual(c.sha256(n).subarray(0, 16), k.nI)) throw perr("PAIR_SAS_COMMIT", "revealed nonce does not match its commitment");
+            k.nI = n;
           }
-          return ed.verifyMessage2(pc);
         }
-        var nI = eadValue(h.ead, EAD_SAS_REVEAL);
-        if (!k.bound && pol.confirmCode) {
-          if (!k.nI || !nI) throw perr("PAIR_NO_CODE", "peer did not take part in the confirmation code");
-          if (!bytesEqual(c.sha256(nI).subarray(0, 16), k.nI)) throw perr("PAIR_SAS_COMMIT", "revealed nonce does not match its commitment");
-          k.nI = nI;
-        }
-        return ed.verifyMessage3(pc);
+        return k.init ? ed.verifyMessage2(pc) : ed.verifyMessage3(pc);
       };
       var parts = readIdCredParts(h.idCred);
       if (parts.kid) {
@@ -588,14 +577,14 @@ export class Pairing {
           if (k.bound) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
           if (self.set.evicted.indexOf(v.sub) >= 0) throw perr("PAIR_EVICTED", "this unit was replaced and is refused");
           if (v.sub === (self.me as Credential).sub) throw perr("PAIR_SELF", "a device cannot pair with itself");
-          if (self.window === WIN_NONE && (DEVICE || !pol.app)) throw perr("PAIR_NO_WINDOW", "no pairing window is open");
+          if ((DEVICE || !pol.app) && self.window === WIN_NONE) throw perr("PAIR_NO_WINDOW", "no pairing window is open");
           if (l.length >= pol.capacity) {
-            if (self.window !== WIN_REPLACE) throw perr("PAIR_FULL", "all binding slots are taken");
-            // The binding a replacement takes over: with capacity 1 the only one, else the oldest of the same model.
-            for (i = 0; i < l.length; i++) {
+            // Full: only a replacement window helps. It takes over, with capacity 1, the only
+            // binding, else the oldest of the same model.
+            for (i = 0; self.window === WIN_REPLACE && i < l.length; i++) {
               if ((pol.capacity === 1 || l[i].model === v.model) && (!b || l[i].n < b.n)) b = l[i];
             }
-            if (!(k.repl = b)) throw perr("PAIR_FULL", "no binding of that model to replace");
+            if (!(k.repl = b)) throw perr("PAIR_FULL", "all binding slots are taken");
           }
           for (i = 0; i < self.conns.length; i++) {
             var x = self.conns[i];
@@ -638,11 +627,13 @@ export class Pairing {
         k.deadline = 0;
         k.cf = pol.confirmCode ? 0 : 3;
         if (pol.confirmCode) {
-          var code = sasDigits(ed, k.nI as Bytes, k.nR as Bytes);
+          var code = sasDigits(ed, concat([k.nI as Bytes, k.nR as Bytes]));
           k.until = p.now() + pol.confirmMs;
           p.ui("code", code);
           p.report("code", { peer: peer.sub, code: code.join("") });
-          if (!DEVICE && pol.app) p.report("confirm-needed", {});
+          if (!DEVICE) {
+            if (pol.app) p.report("confirm-needed", {});
+          }
           return;
         }
       }
