@@ -55,43 +55,44 @@ export function fromHex(s: string): Bytes {
   return out;
 }
 
-/** UTF-8 encoding by hand: Espruino has no TextEncoder. A lone surrogate is encoded as is (3 bytes). */
-export function utf8Encode(s: string): Bytes {
-  var out: number[] = [];
-  for (var i = 0; i < s.length; i++) {
-    var c = s.charCodeAt(i);
-    var d = s.charCodeAt(i + 1);
-    if (c >= 0xd800 && c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
-      c = ((c - 0xd7c0) << 10) + (d & 0x3ff); // a surrogate pair
-      i++;
+/**
+ * UTF-8 both ways, by hand (Espruino has no TextEncoder): a string is encoded, bytes are
+ * decoded. One function, because decoding checks itself by encoding its result again:
+ * overlong forms, truncated sequences, stray continuation bytes and code points beyond
+ * U+10FFFF never re-encode to the same bytes, and a surrogate code point decodes as
+ * U+FFFF, which does not either. Encoding writes a lone surrogate as is (3 bytes).
+ */
+function utf8(x: string | Bytes): any {
+  var out: any = [];
+  var i, c, n;
+  if (typeof x === "string") {
+    for (i = 0; i < x.length; i++) {
+      c = x.charCodeAt(i);
+      if (c >> 10 === 54 && x.charCodeAt(i + 1) >> 10 === 55) c = ((c - 0xd7c0) << 10) + (x.charCodeAt(++i) & 0x3ff); // a surrogate pair
+      // n continuation bytes; the lead byte is 0xc0, 0xe0 or 0xf0 with the top bits.
+      n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+      out.push(n ? ((0xff00 >> (n + 1)) & 0xff) | (c >> (6 * n)) : c);
+      while (n-- > 0) out.push(0x80 | ((c >> (6 * n)) & 63));
     }
-    // n continuation bytes; the lead byte is 0xc0, 0xe0 or 0xf0 with the top bits.
-    var n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
-    out.push(n ? ((0xff00 >> (n + 1)) & 0xff) | (c >> (6 * n)) : c);
-    while (n-- > 0) out.push(0x80 | ((c >> (6 * n)) & 63));
+    return new Uint8Array(out);
   }
-  return new Uint8Array(out);
+  out = "";
+  for (i = 0; i < x.length; ) {
+    c = x[i++];
+    n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+    c &= 0x7f >> (n && n + 1);
+    while (n-- > 0) c = (c << 6) | (x[i++] & 63);
+    if (c >> 11 === 27) c = 0xffff;
+    out += c < 0x10000 ? String.fromCharCode(c) : String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 + (c & 0x3ff));
+  }
+  if (!ctEqual(utf8(out), x)) throw perr("BAD_UTF8", "invalid UTF-8");
+  return out;
 }
 
+export var utf8Encode: (s: string) => Bytes = utf8;
+
 /** Strict UTF-8 decoding: overlong forms, surrogates and truncated sequences are errors. */
-export function utf8Decode(b: Bytes): string {
-  var s = "";
-  for (var i = 0; i < b.length; ) {
-    var c = b[i++];
-    // n continuation bytes follow the lead byte; min is the smallest code point that needs them.
-    var n = c < 0x80 ? 0 : c < 0xc0 ? -1 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf8 ? 3 : -1;
-    var min = n < 2 ? n << 7 : n < 3 ? 0x800 : 0x10000;
-    c &= 0x7f >> (n && n + 1);
-    if (n < 0 || i + n > b.length) n = c = -1; // a bad lead byte or a truncated sequence
-    for (; n > 0; n--) {
-      var t = b[i++];
-      c = c >= 0 && (t & 0xc0) === 0x80 ? (c << 6) | (t & 0x3f) : -1;
-    }
-    if (c < 0 || c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) throw perr("BAD_UTF8", "invalid UTF-8");
-    s += c < 0x10000 ? String.fromCharCode(c) : String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 + (c & 0x3ff));
-  }
-  return s;
-}
+export var utf8Decode: (b: Bytes) => string = utf8;
 
 /** Overwrites a secret buffer. JavaScript cannot promise that no copy remains, but this removes the one we hold. */
 export function wipe(b: Bytes | null | undefined): void {

@@ -78,7 +78,8 @@ function cmpBytes(a: Bytes, b: Bytes): number {
 }
 
 /** Deterministic encoding of one item. `depth` is internal (the nesting of `v`). */
-export function encode(v: CborValue, depth?: number): Bytes {
+export function encode(v: CborValue, depth?: number): Bytes;
+export function encode(v: any, depth?: number): Bytes {
   var d = (depth || 0) + 1;
   if (d > 9) throw perr("CBOR_DEPTH", "CBOR nesting deeper than 8");
   var out: Bytes[], i, ek: Bytes[], ix: number[];
@@ -86,14 +87,14 @@ export function encode(v: CborValue, depth?: number): Bytes {
     if (v !== Math.floor(v) || Math.abs(v) > 9007199254740992) throw perr("CBOR_UNSUPPORTED", "only integers up to 2^53 can be encoded");
     return v < 0 ? encHead(1, -1 - v) : encHead(0, v);
   }
-  if (typeof v === "boolean" || v === null) return new Uint8Array([v ? 0xf5 : v === null ? 0xf6 : 0xf4]);
+  if (typeof v === "boolean" || v === null) return encHead(7, v ? 21 : v === null ? 22 : 20);
   if (typeof v === "string" || v instanceof Uint8Array) {
     var s = typeof v === "string" ? utf8Encode(v) : v;
     out = [encHead(s === v ? 2 : 3, s.length), s];
   } else if (Array.isArray(v)) {
     out = [encHead(4, v.length)];
     for (i = 0; i < v.length; i++) out.push(encode(v[i], d));
-  } else if (isMap(v)) {
+  } else if (v && v.$map === 1) {
     if (v.k.length !== v.v.length) throw perr("CBOR_UNSUPPORTED", "map keys and values differ in number");
     // Deterministic order: keys sorted by their encoded bytes.
     ek = [];
@@ -108,7 +109,7 @@ export function encode(v: CborValue, depth?: number): Bytes {
       if (i > 0 && cmpBytes(ek[ix[i - 1]], ek[ix[i]]) === 0) throw perr("CBOR_DUP_KEY", "duplicate map key");
       out.push(ek[ix[i]], encode(v.v[ix[i]], d));
     }
-  } else if (v && typeof (v as CborTag).$tag === "number") out = [encHead(6, (v as CborTag).$tag), encode((v as CborTag).v, d)];
+  } else if (v && typeof v.$tag === "number") out = [encHead(6, v.$tag), encode(v.v, d)];
   else throw perr("CBOR_UNSUPPORTED", "value cannot be encoded as CBOR");
   return concat(out);
 }
@@ -129,13 +130,11 @@ export interface Reader {
   p: number;
   /** Deterministic mode: shortest heads and sorted, unique map keys are required. */
   det: boolean;
-  /** Argument of the last head read. */
-  n: number;
 }
 
 export function reader(b: Bytes, det?: boolean): Reader {
   if (!(b instanceof Uint8Array)) throw perr("CBOR_TYPE", "CBOR input must be bytes");
-  return { b: b, p: 0, det: !!det, n: 0 };
+  return { b: b, p: 0, det: !!det };
 }
 
 /** Major type of the next item without consuming it; -1 at the end of the input. */
@@ -149,7 +148,7 @@ export function peekMajor(r: Reader): number {
  * reads a map entry of a layout known in advance instead: the key must be `key` and the
  * value of type `want`. Returns the integer, a byte string as a view into the input (copy
  * it to keep it apart), a text string, or for an array or a map its number of items,
- * bounded by the input left. The head's argument is also left in r.n.
+ * bounded by the input left.
  *
  * Whole items of any type: `want` 8 builds the value (byte strings copied, maps as
  * CborMap); `want` omitted checks the item by every rule and returns its encoded bytes (a
@@ -214,7 +213,6 @@ export function readAs(r: Reader, want?: number, key?: number): any {
     if (r.det && n < (len === 24 ? 24 : Math.pow(2, 4 << (len - 24)))) throw perr("CBOR_NON_CANONICAL", "CBOR head is not in its shortest form");
   }
   r.p = p;
-  r.n = n;
   if (want! < 0 ? major > 1 : major !== want) throw perr("CBOR_TYPE", "unexpected CBOR type");
   if (major < 2) return major ? -1 - n : n;
   if (major > 5) return n;

@@ -13,10 +13,15 @@
  * The anchor's own self-signature is not re-checked here: it is checked once, when the
  * anchor is installed (verifyAnchor).
  *
+ * Host-only (not in device bundles, src/core/target.ts): the policy's `accept` hook and the
+ * ValidatedPeer fields `via` and `anchorKid` (for inspection tools); a device's controller
+ * passes roles and models only.
+ *
  * Espruino subset.
  */
 import { bytesEqual, type Bytes } from "../bytes";
 import { isPairkitError, perr } from "../errors";
+import { DEVICE } from "../target";
 import type { CryptoProvider } from "../../crypto/provider";
 import { KID_LEN } from "./consts";
 import { checkSignature, kidOf, parseCredential, type Credential, type Role } from "./format";
@@ -29,7 +34,7 @@ export interface CredPolicy {
   roles?: Role[];
   /** Models a device or app peer may have; default any. */
   models?: string[];
-  /** Last word, after the signatures verified: return false to refuse (CRED_POLICY). */
+  /** Last word, after the signatures verified: return false to refuse (CRED_POLICY). Host only. */
   accept?: (peer: ValidatedPeer) => boolean;
 }
 
@@ -47,9 +52,9 @@ export interface ChainOptions {
 export interface ValidatedPeer extends Credential {
   /** The credential bytes (EDHOC's CRED_x): `bytes` itself. */
   cred: Bytes;
-  /** sub of the intermediate CA the chain went through, or null. */
+  /** sub of the intermediate CA the chain went through, or null. Host only. */
   via: string | null;
-  /** kid of the trust anchor the chain ends at. */
+  /** kid of the trust anchor the chain ends at. Host only. */
   anchorKid: Bytes;
 }
 
@@ -123,8 +128,10 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
     if ((pol.roles || ["device", "app"]).indexOf(peer.role) < 0) throw perr("CRED_ROLE_NOT_ALLOWED", "role " + peer.role + " not allowed");
     if (pol.models && peer.role !== "ca" && pol.models.indexOf(peer.model) < 0) throw perr("CRED_MODEL_NOT_ALLOWED", "model '" + peer.model + "' not allowed");
     peer.cred = peer.bytes;
-    peer.via = chain.length === 3 ? chain[1].sub : null;
-    peer.anchorKid = chain[chain.length - 1].kid;
+    if (!DEVICE) {
+      peer.via = chain.length === 3 ? chain[1].sub : null;
+      peer.anchorKid = chain[chain.length - 1].kid;
+    }
   } catch (err) {
     return Promise.reject(isPairkitError(err) ? err : perr("CRED_MALFORMED", "internal failure while processing input"));
   }
@@ -132,8 +139,9 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
   i = 0;
   var next = function (): any {
     if (++i < chain.length) return checkSignature(crypto, chain[i - 1], chain[i].pub, "CRED_BAD_SIGNATURE").then(next);
-    if (pol.accept && pol.accept(peer) === false) throw perr("CRED_POLICY", "refused by policy");
-    return peer;
+    // A rejection instead of a throw keeps this an expression, which esbuild drops from
+    // device bundles.
+    return DEVICE || !pol.accept || pol.accept(peer) !== false ? peer : Promise.reject(perr("CRED_POLICY", "refused by policy"));
   };
   return Promise.resolve().then(next);
 }

@@ -93,10 +93,11 @@ export function checkName(v: unknown, max: number, what: string, code: string): 
  * Without maxEntries the payload must be a credential's claims set (below), with it a deny
  * list's [version, [sub, ...]] of at most maxEntries subjects (deny.ts; over the bound:
  * DENY_TOO_LARGE, checked on the byte size before any decoding too). Every other failure
- * is `code`, the inner CBOR code kept as detail. issuerKid and kid are views into `b`.
+ * is `code` (default CRED_MALFORMED), the inner CBOR code kept as detail. issuerKid and kid are views into `b`.
  * One function for both, because each function costs a device variables.
  */
-export function parseSigned(b: Bytes, code: string, maxEntries?: number): Credential | DenyList {
+export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Credential | DenyList {
+  code = code || "CRED_MALFORMED";
   var deny = maxEntries !== undefined;
   var max = deny ? 96 + maxEntries! * (MAX_NAME + 2) : MAX_CRED;
   if (deny && b instanceof Uint8Array && b.length > max) throw perr("DENY_TOO_LARGE", "deny list over " + max + " bytes");
@@ -171,11 +172,9 @@ export function parseSigned(b: Bytes, code: string, maxEntries?: number): Creden
  * else. Every failure is a PairkitError with code CRED_MALFORMED, or `code` when given (the
  * inner CBOR/COSE code is in `detail`). The signature is not checked here (see
  * validateChain). Streams over the bytes (no decoded tree); issuerKid and kid are views
- * into `b`.
+ * into `b`. parseSigned itself, under its own name (no function of its own on a device).
  */
-export function parseCredential(b: Bytes, code?: string): Credential {
-  return parseSigned(b, code || "CRED_MALFORMED") as Credential;
-}
+export var parseCredential: (b: Bytes, code?: string) => Credential = parseSigned as any;
 
 /**
  * The deterministic claims set (the COSE payload) of a credential. Host side: a CA encodes,
