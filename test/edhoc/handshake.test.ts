@@ -5,15 +5,21 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { fromHex, toHex } from "../../src/core/bytes";
 import { EdhocInitiator, EdhocResponder, edhocErrorMessage } from "../../src/core/edhoc/edhoc";
-import { encodeIdBytes, errorMessage, parseErrorMessage, readIdBytes } from "../../src/core/edhoc/messages";
+import { encodeIdBytes, errorMessage, readIdBytes } from "../../src/core/edhoc/messages";
 import { isPairkitError } from "../../src/core/errors";
-import { reader } from "../../src/core/cbor";
+import { decodeSeq, reader } from "../../src/core/cbor";
 import { createNobleProvider } from "../../src/crypto/noble";
 import { handshake, makeParty } from "../helpers/edhoc";
 
 const c = createNobleProvider();
 const alice = makeParty(c, "alice");
 const bob = makeParty(c, "bob");
+
+/** An EDHOC error message (ERR_CODE, ERR_INFO) as {code, info}. */
+function parseErrorMessage(m: Uint8Array) {
+  const [code, info] = decodeSeq(m);
+  return { code, info };
+}
 
 async function code(p: Promise<unknown>): Promise<string> {
   try {
@@ -120,6 +126,15 @@ describe("EDHOC failure paths", () => {
     expect(e.code).toBe("EDHOC_PEER_ERROR");
     expect(e.detail).toEqual({ code: 1, info: "busy" });
     expect(await code(ini.verifyMessage2({ cred: bob.pub[0].cred, pub: bob.pub[0].pub }))).toBe("EDHOC_WRONG_STATE");
+  });
+
+  it("an error message of the wrong shape is malformed, not a peer error", async () => {
+    const bad = [errorMessage(1, 5), errorMessage(2, "x"), new Uint8Array([...errorMessage(1, "busy"), 0]), fromHex("0102")];
+    for (const m of bad) {
+      const { ini } = pair(0, 2);
+      await ini.message1();
+      expect(await code(ini.parseMessage2(m))).toBe("EDHOC_MALFORMED");
+    }
   });
 
   it("errors we send carry only a stable code", () => {

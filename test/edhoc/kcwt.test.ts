@@ -2,7 +2,14 @@
 // against trust anchors in the credential-resolution step; {4: kid} once pinned.
 import { describe, expect, it } from "vitest";
 import { EdhocInitiator, EdhocResponder, edhocErrorMessage } from "../../src/core/edhoc/edhoc";
-import { parseErrorMessage, idCredKid } from "../../src/core/edhoc/messages";
+import { idCredKid } from "../../src/core/edhoc/messages";
+import { decodeSeq } from "../../src/core/cbor";
+
+/** An EDHOC error message (ERR_CODE, ERR_INFO) as {code, info}. */
+const parseErrorMessage = (m: Uint8Array) => {
+  const [code, info] = decodeSeq(m);
+  return { code, info };
+};
 import { idCredByValue } from "../../src/core/cred/idcred";
 import { createNobleProvider } from "../../src/crypto/noble";
 import { memDenyList, memIssue, memRoot, type MemEntity } from "../../src/host/ca/memory";

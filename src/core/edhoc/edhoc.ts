@@ -31,7 +31,7 @@ import {
 } from "./consts";
 import { edhocExporter, edhocKdf, edhocKeyUpdate } from "./kdf";
 import {
-  encodeEad, encodeIdBytes, idCredKid, parseErrorMessage, parseIdCred, readEad, readIdBytes, suiteCrv,
+  encodeEad, encodeIdBytes, idCredKid, parseIdCred, readEad, readIdBytes, suiteCrv,
   type EadItem, type IdCredInfo,
 } from "./messages";
 import { edhocTestHooks } from "./testing";
@@ -216,35 +216,36 @@ function next<V>(s: EdhocBase, p: Promise<V> | null, f: (v: V) => void): void {
 }
 
 /**
- * The byte string a message_2/3/4 consists of. An error message from the peer is raised
- * as EDHOC_PEER_ERROR; ERR_CODE 2 to an initiator waiting for message_2 (no transcript
- * yet) as EDHOC_WRONG_SUITE, after choosing the next common suite (the initiator is then
- * ready for a new message_1), or EDHOC_NO_COMMON_SUITE (always on a device: it runs one
- * suite).
+ * The byte string the received message_2/3/4 m consists of. An error message from the
+ * peer (it starts with an integer where a message starts with a byte string) is raised as
+ * EDHOC_PEER_ERROR with detail {code, info}; ERR_CODE 2 to an initiator waiting for
+ * message_2 (no transcript yet) as EDHOC_WRONG_SUITE, after choosing the next common suite
+ * (the initiator is then ready for a new message_1), or EDHOC_NO_COMMON_SUITE (always on a
+ * device: it runs one suite).
  */
 function recv(s: EdhocBase, m: Bytes): Bytes {
-  var pe = parseErrorMessage(m);
-  var x: any;
-  var sr: number[];
-  if (pe) {
-    if (s.i && !s.th && pe.code === ERR_WRONG_SUITE) {
-      x = pe.info;
-      sr = typeof x === "number" ? [x] : x;
-      x = DEVICE ? -1 : s.o.suites.filter(function (y) {
-        return sr.indexOf(y) >= 0 && suiteCrv(y, false) > 0 && y !== s.suite;
-      }).concat(-1)[0];
-      if (x < 0) throw perr("EDHOC_NO_COMMON_SUITE", "no cipher suite in common with the responder", sr);
-      s.suite = x;
-      s.ek = null;
-      s.st = ST_START;
-      throw perr("EDHOC_WRONG_SUITE", "responder refused the suite; send a new message_1", sr);
-    }
-    throw perr("EDHOC_PEER_ERROR", pe.code === ERR_UNSPECIFIED ? "peer reported an error: " + pe.info : "peer reported error code " + pe.code, pe);
-  }
   var r = reader(m);
-  var b = readAs(r, 2);
-  if (r.p < m.length) throw perr("EDHOC_MALFORMED", "bytes after the EDHOC message");
-  return b;
+  var code = peekMajor(r);
+  var err = code === 0 || code === 1;
+  var v: any;
+  var sr: number[];
+  code = err ? readAs(r, -1) : 0;
+  v = !err ? readAs(r, 2) : r.p < m.length ? readAs(r, 8) : null;
+  if (r.p < m.length || (code === ERR_UNSPECIFIED && typeof v !== "string") || (code === ERR_WRONG_SUITE && typeof v !== "number" && !Array.isArray(v)))
+    throw perr("EDHOC_MALFORMED", "bytes after the message, or not (ERR_CODE, ERR_INFO): ERR_CODE 1 needs a text, ERR_CODE 2 SUITES_R");
+  if (!err) return v;
+  if (s.i && !s.th && code === ERR_WRONG_SUITE) {
+    sr = typeof v === "number" ? [v] : v;
+    v = DEVICE ? -1 : s.o.suites.filter(function (y) {
+      return sr.indexOf(y) >= 0 && suiteCrv(y, false) > 0 && y !== s.suite;
+    }).concat(-1)[0];
+    if (v < 0) throw perr("EDHOC_NO_COMMON_SUITE", "no cipher suite in common with the responder", sr);
+    s.suite = v;
+    s.ek = null;
+    s.st = ST_START;
+    throw perr("EDHOC_WRONG_SUITE", "responder refused the suite; send a new message_1", sr);
+  }
+  throw perr("EDHOC_PEER_ERROR", code === ERR_UNSPECIFIED ? "peer reported an error: " + v : "peer reported error code " + code, { code: code, info: v });
 }
 
 /**
@@ -381,7 +382,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           r = reader(x);
           a = readAs(r, 0);
           if (a > 3) throw perr("EDHOC_MALFORMED", "message_1 has an unknown method");
-          if ((o.methods || [0, 1, 2, 3]).indexOf(a) < 0) throw perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
+          if (!DEVICE && (o.methods || [a]).indexOf(a) < 0) throw perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
           // SUITES_I: an int, or an array of 2 to 16 ints; the last one is the selected suite. It
           // is refused unless we run it, and when we run a suite the initiator listed before it.
           v = peekMajor(r) === 4;

@@ -1,7 +1,8 @@
 /**
  * EDHOC (RFC 9528) wire elements: connection identifiers, ID_CRED compact encoding, EAD
- * items, error messages and cipher suites. Hand-written over our CBOR because the same
- * code runs on Espruino. Every parser returns typed errors only.
+ * items, error messages (received ones are read where messages are, in edhoc.ts) and
+ * cipher suites. Hand-written over our CBOR because the same code runs on Espruino. Every
+ * parser returns typed errors only.
  */
 import { type Bytes } from "../bytes";
 import { cmap, encode, encodeSeq, peekMajor, readAs, readRaw, reader, type CborValue, type Reader } from "../cbor";
@@ -119,24 +120,4 @@ export function readEad(r: Reader, known: number[] | null | undefined): EadItem[
 /** An EDHOC error message: (ERR_CODE, ERR_INFO). */
 export function errorMessage(code: number, info: CborValue): Bytes {
   return encodeSeq([code, info]);
-}
-
-export interface PeerError {
-  code: number;
-  info: CborValue;
-}
-
-/**
- * Recognises an EDHOC error message (it starts with an integer where a message_2/3/4
- * starts with a byte string). Returns null when the input is not an error message.
- */
-export function parseErrorMessage(b: Bytes): PeerError | null {
-  var r = reader(b);
-  var m = peekMajor(r);
-  if (m !== 0 && m !== 1) return null;
-  var code = readAs(r, -1);
-  var info = r.p < b.length ? readAs(r, 8) : null;
-  if (r.p < b.length || (code === ERR_UNSPECIFIED && typeof info !== "string") || (code === ERR_WRONG_SUITE && typeof info !== "number" && !Array.isArray(info)))
-    throw perr("EDHOC_MALFORMED", "not (ERR_CODE, ERR_INFO): ERR_CODE 1 needs a text, ERR_CODE 2 SUITES_R");
-  return { code: code, info: info };
 }
