@@ -69,7 +69,7 @@ describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () =>
     a.press();
     bb.press();
     await lab.waitFor(() => a.seen("failed", ea2).some((e) => e.d && e.d.code === "PAIR_EVICTED"), 30000);
-    expect(a.seen("failed", ea2).map((e) => e.d && e.d.code)).toContain("PAIR_EVICTED");
+    expect(a.seen("failed", ea2).map((e) => e.d && e.d.code), JSON.stringify(a.events.slice(ea2)) + "\n" + JSON.stringify(bb.events.slice(eb))).toContain("PAIR_EVICTED");
     expect(bb.seen("paired", eb)).toEqual([]);
 
     for (const d of [a, bb, c]) {
