@@ -117,7 +117,7 @@ function tcpIo(this: TcpState, k: number, a: any, cb?: (e: any, r?: Uint8Array |
       s.on("close", (f = tcpIo.bind(t, 4)));
       s.on("error", f);
     }
-    f = k ? (k < 2 ? "W" + String.fromCharCode.apply(null, a) : "R" + String.fromCharCode(a)) : "K";
+    f = k ? (k < 2 ? "W" + String.fromCharCode.apply(null, a.length ? a : [a]) : "R" + String.fromCharCode(a)) : "K";
     t.c = cb as any;
     t.k = k;
     s.write(String.fromCharCode(f.length >> 8, f.length & 255) + f, "binary");

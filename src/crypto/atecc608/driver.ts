@@ -58,7 +58,8 @@ export interface SeBus {
 
 /**
  * The same link in callback form (the device buses in bus.ts): no promise per transfer.
- * `io(k, a, cb)`: k 0 wake; 1 write the bytes a (word address first); 2 read a bytes.
+ * `io(k, a, cb)`: k 0 wake; 1 write a: the bytes (word address first), or a lone word
+ * address as a number (idle, sleep, reset; Espruino's I2C.writeTo takes either); 2 read a bytes.
  * cb(null, bytes) for a read (bytes null when the chip does not acknowledge), cb(null)
  * for a wake or an acknowledged write, cb(error SE_NACK) for a write it does not
  * acknowledge, cb(other error) when the link itself fails. cb may run synchronously.
@@ -219,7 +220,7 @@ export function encodeCommand(opcode: number, p1: number, p2: number, data?: Byt
  * SeBus. Answers always come later, as the promises settle.
  */
 function promiseIo(this: { w: SeBus }, k: number, a: any, cb: (e: any, r?: Uint8Array | null) => void): void {
-  (k ? (k < 2 ? this.w.write(a) : this.w.read(a)) : this.w.wake()).then(
+  (k ? (k < 2 ? this.w.write(a.length ? a : new Uint8Array([a])) : this.w.read(a)) : this.w.wake()).then(
     function (v: any) {
       cb(null, v);
     },
@@ -352,7 +353,7 @@ function step(d: Drv, e?: any, r?: any): void {
         break;
       case P_WOKEN:
         p = P_FIN;
-        if (r && r.join() === "4,17,51,67") {
+        if (r + "" === "4,17,51,67") {
           d.st = ST_AWAKE;
           p = P_SEND;
         } else if (r && r[0] === 4 && r[1] === 0x07) {
@@ -480,7 +481,7 @@ function step(d: Drv, e?: any, r?: any): void {
     }
     // An answer given at once (a synchronous bus) is taken here rather than by a nested call.
     d.i = 1;
-    d.b.io(k, k === 1 && typeof a === "number" ? new Uint8Array([a]) : a, d.cb);
+    d.b.io(k, a, d.cb);
     a = d.i;
     d.i = 0;
     if (a === 1) return;

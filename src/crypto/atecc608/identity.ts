@@ -87,7 +87,7 @@ export function readIdentity(d: SeDriver): Promise<SeIdentity> {
         // The total length (bytes 4-5) says how many blocks; if it makes no sense, the
         // first block alone is decoded, and fails.
         if (!k) {
-          var n = Math.ceil(((r[4] << 8) | r[5]) / 32);
+          var n = (((r[4] << 8) | r[5]) + 31) >> 5;
           buf = new Uint8Array((n > 0 && n <= IDENTITY_MAX / 32 ? n : 1) * 32);
         }
         buf.set(r, k++ * 32);

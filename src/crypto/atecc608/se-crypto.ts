@@ -71,13 +71,16 @@ interface Se extends SecureElementCrypto {
   h: (data: Bytes) => Bytes;
   x: ((x: Bytes) => Bytes | null) | undefined;
   t: number;
-  /** generation of TempKey; driver epoch of the TempKey key; TTL timer */
+  /**
+   * generation of TempKey; then, set when first needed (every property is a variable):
+   * driver epoch of the TempKey key, TTL timer, the last x decompressed and its y (EDHOC
+   * uses the peer's ephemeral x twice, method 3)
+   */
   g: number;
-  k: number;
-  m: any;
-  /** the last x decompressed and its y: EDHOC uses the peer's ephemeral x twice (method 3) */
-  lx: Bytes | null;
-  ly: Bytes | null;
+  k?: number;
+  m?: any;
+  lx?: Bytes;
+  ly?: Bytes | null;
   /** host only: the prepared key pair, generation of the ephemeral slot */
   p: KeyPair | null;
   G: number;
@@ -89,11 +92,7 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
     h: opts.sha256,
     x: opts.decompress,
     t: opts.ephemeralTtlMs === undefined ? 60000 : opts.ephemeralTtlMs,
-    lx: null,
-    ly: null,
     g: 0,
-    k: -1,
-    m: 0,
     sign: seSign,
     ecdh: seEcdh,
     release: seRelease,
@@ -186,11 +185,8 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
         }
         res(seEcdh(a, b, c.ly || null));
       };
-      if (!DEVICE) {
-        // The driver's own delay when it has one (a simulation's virtual clock).
-        if (c.d.y) return c.d.y(go, 0);
-      }
-      setTimeout(go, 0);
+      // The driver's own delay when it has one (host only: a simulation's virtual clock).
+      (DEVICE || !c.d.y ? setTimeout : c.d.y)(go, 0);
     });
   }
   if (n !== 64 && !(m && (m.length === 32 || m.length === 64)))
