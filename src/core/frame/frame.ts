@@ -14,7 +14,7 @@
  * duplicated fragment of a delivered message is ignored (best effort: upper layers still
  * treat duplicates as possible, the session's replay window and EDHOC's state do).
  *
- * The receive side never throws: bad input is counted (garbage, duplicates) and dropped.
+ * The receive side never throws: bad input is dropped (and counted on hosts: garbage, dups).
  * Buffers are bounded: at most maxPartials partial messages (the oldest is evicted), each
  * at most maxMsg bytes, each at most `timeout` ms old (the caller passes the time; core
  * has no timers).
