@@ -79,10 +79,10 @@ interface TcpState extends TcpBus {
   n: NetLike;
   h: string;
   p: number;
-  s: SocketLike | null;
+  s?: SocketLike | null;
   x: string;
-  c: ((e: any, r?: Uint8Array | null) => void) | null;
-  k: number;
+  c?: ((e: any, r?: Uint8Array | null) => void) | null;
+  k?: number;
 }
 
 /**
@@ -92,7 +92,8 @@ interface TcpState extends TcpBus {
  * "1,2,3"). `net.connect` to a closed port throws synchronously on Espruino: SE_BUS.
  */
 export function tcpBus(net: NetLike, host: string, port: number): TcpBus {
-  var b = { io: tcpIo, n: net, h: host, p: port, s: null, x: "", c: null, k: 0 } as unknown as TcpState;
+  // s, c and k are set when first needed (every property is a variable).
+  var b = { io: tcpIo, n: net, h: host, p: port, x: "" } as unknown as TcpState;
   if (!DEVICE) b.close = tcpClose;
   return b;
 }
@@ -139,7 +140,7 @@ function tcpIo(this: TcpState, k: number, a: any, cb?: (e: any, r?: Uint8Array |
   // Status 0 ACK (a read's bytes follow; the driver ignores them for a wake or a write),
   // 1 NACK (a write fails, a read gives null), 2 bad request.
   if (!f.charCodeAt(0)) for (r = new Uint8Array(f.length - 1), k = 0; k < r.length; k++) r[k] = f.charCodeAt(k + 1);
-  a(r || t.k - 1 ? null : perr("SE_NACK", "secure element did not acknowledge"), r);
+  a(r || (t.k as number) - 1 ? null : perr("SE_NACK", "secure element did not acknowledge"), r);
 }
 
 function tcpClose(this: TcpState): void {

@@ -68,6 +68,7 @@ export interface SeIoBus {
   io(k: number, a: any, cb: (e: any, r?: Uint8Array | null) => void): void;
 }
 
+/** Host only (tests, simulations, tools): a device driver runs with the defaults. */
 export interface SeDriverOptions {
   /** Multiplies every wait (execution times, wake delay, polling). 1 for hardware; 0 for an instant simulator. */
   timeScale?: number;
@@ -137,15 +138,15 @@ interface Drv extends SeDriver {
   s: number;
   r: number;
   y: ((fn: () => void, ms: number) => void) | undefined;
-  /** power state ST_*, queue, current job, phase P_* */
-  st: number;
+  /** power state ST_* (undefined at first: asleep), queue, current job, phase P_* */
+  st?: number;
   q: SeJob[];
   j: SeJob | null | undefined;
   ph: number;
   /** step bound to this driver: the one callback of every bus transfer and timer */
   cb: (e?: any, r?: any) => void;
   /** while in bus.io: 1, or [e, r] when it answered at once */
-  i: any;
+  i?: any;
 }
 
 /**
@@ -235,22 +236,15 @@ function promiseIo(this: { w: SeBus }, k: number, a: any, cb: (e: any, r?: Uint8
  * Retries (bounded by opts.retries) re-read a response whose CRC is wrong (word address
  * 0x00 resets the chip's output pointer, so the same response comes again without
  * executing twice), and re-wake then re-send a command the chip did not take (NACK,
- * status 0x11, 0xEE, 0xFF, response never arrived). Devices have neither promise-form
- * buses nor opts.delay (a simulation's clock): both are host only.
+ * status 0x11, 0xEE, 0xFF, response never arrived). Devices take no options (hardware
+ * time, 3 retries) and no promise-form bus: both are host only.
  */
 export function createSeDriver(bus: SeBus | SeIoBus, opts?: SeDriverOptions): SeDriver {
-  var o = opts || {};
-  var d = {
-    b: bus,
-    s: o.timeScale === undefined ? 1 : o.timeScale,
-    r: o.retries === undefined ? 3 : o.retries,
-    st: ST_ASLEEP,
-    ep: 0,
-    q: [],
-    ph: 0,
-    i: 0,
-  } as unknown as Drv;
+  var d = { b: bus, s: 1, r: 3, ep: 0, q: [], ph: 0 } as unknown as Drv;
   if (!DEVICE) {
+    var o = opts || {};
+    if (o.timeScale !== undefined) d.s = o.timeScale;
+    if (o.retries !== undefined) d.r = o.retries;
     d.y = o.delay;
     if (!(bus as SeIoBus).io) d.b = { io: promiseIo, w: bus } as SeIoBus;
   }
