@@ -83,23 +83,25 @@ export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data:
     b.subarray(p + mlen, e).fill(0);
   }
 
-  // B_0: flags, nonce, message length (all L bytes); then the AAD length encoding and the AAD.
+  // B_0: flags, nonce, message length (all L bytes); then the AAD length encoding and the
+  // AAD. Both lengths are big-endian and adjacent: one loop from the AAD length's last byte
+  // down, switching to the message length at byte 15.
   b[0] = (aad.length ? 64 : 0) | ((tagLen - 2) << 2) | (L - 1);
   b.set(nonce, 1);
-  for (i = 15, t = mlen; i > 15 - L; i--, t >>>= 8) b[i] = t & 255;
-  for (i = 15 + ahdr, t = aad.length; i > 15; i--, t >>>= 8) b[i] = t & 255;
+  for (i = 15 + ahdr, t = aad.length; i > 15 - L; i--, t >>>= 8) b[i] = (i === 15 ? (t = mlen) : t) & 255;
   if (ahdr === 6) {
     b[16] = 0xff;
     b[17] = 0xfe;
   }
   b.set(aad, 16 + ahdr);
 
-  // T, the CBC-MAC, is copied into b at once (not kept in a variable, which would also keep
-  // the native result it may be a view of).
+  // T, the CBC-MAC, is copied into b at once: opening, to b[0, 16) (free now); sealing, to
+  // the tag slot before the payload. (t, which may be a view of the native result, is
+  // reassigned right after.)
+  b.set((t = bc.cbcMac(key, b.subarray(0, e))), open ? 0 : p - 16);
   if (open) {
-    // Compare T with the saved tag on tagLen bytes: T goes to b[0, 16) (free now), its
-    // bytes past tagLen are made equal to the saved ones, then four word XORs.
-    b.set(bc.cbcMac(key, b.subarray(0, e)), 0);
+    // Compare T with the saved tag on tagLen bytes: T's bytes past tagLen are made equal
+    // to the saved ones, then four word XORs.
     b.set(b.subarray(e + tagLen), tagLen);
     t = new I(b.buffer);
     i = e >> 2;
@@ -109,7 +111,6 @@ export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data:
     }
     return b.subarray(p, p + mlen);
   }
-  b.set(bc.cbcMac(key, b.subarray(0, e)), p - 16);
   t = bc.ctr(key, a0, s);
   if (!bc.inPlace) s.set(t);
   b.set(b.subarray(p - 16, p - 16 + tagLen), p + mlen);

@@ -297,36 +297,38 @@ function randomBytes(n: number): Bytes {
  * counter block iv, in place.
  */
 function aes(key: Bytes, x: Bytes, data?: Bytes): Bytes {
-  var d = data || x, n = d.length, o, m, r: any, j, k, b: any, iv: any;
-  if (data) {
+  // Few locals (see above). CTR: c is truthy, x becomes a copy of the counter block and b
+  // holds a chunk's counter blocks. CBC-MAC: data is x, b the running IV (none: zeros).
+  var c: any = data, o, m, r: any, j, b: any;
+  if (c) {
     b = new U(256);
-    iv = new U(x);
-  }
-  for (o = 0; o < n; o += 256) {
-    m = n - o < 256 ? n - o : 256;
-    if (data) {
+    x = new U(x);
+  } else data = x;
+  for (o = 0; o < data!.length; o += 256) {
+    m = data!.length - o < 256 ? data!.length - o : 256;
+    if (c) {
       // Counter blocks, with a full 128-bit big-endian increment.
-      for (j = 0; j < m; j += 16) for (b.set(iv, j), k = 15; k >= 0 && !(++iv[k] & 255); k--);
+      for (j = 0; j < m; j += 16) for (b.set(x, j), r = 15; r >= 0 && !(++x[r] & 255); r--);
       r = D.a!.encrypt(m < 256 ? b.subarray(0, m) : b, key, { mode: "ECB" });
     } else {
       // subarray() does not clamp its end to the length in Espruino 2v29: o + m, not
       // o + 256. (A view costs about 6 variables and 60 thousand instructions: none for
       // one chunk.)
-      r = D.a!.encrypt(n > 256 ? d.subarray(o, o + m) : d, key, { iv: iv });
+      r = D.a!.encrypt(m < data!.length ? data!.subarray(o, o + m) : data!, key, { iv: b });
     }
     if (!r) throw perr("CRYPTO_NATIVE", "the native AES printed an error");
-    if (data) {
+    if (c) {
       r = new I(r);
-      k = new I(d.buffer, d.byteOffset + o, m >> 2);
+      c = new I(data!.buffer, data!.byteOffset + o, m >> 2);
       for (j = 0; j < m >> 2; j += 4) {
-        k[j] ^= r[j];
-        k[j + 1] ^= r[j + 1];
-        k[j + 2] ^= r[j + 2];
-        k[j + 3] ^= r[j + 3];
+        c[j] ^= r[j];
+        c[j + 1] ^= r[j + 1];
+        c[j + 2] ^= r[j + 2];
+        c[j + 3] ^= r[j + 3];
       }
-    } else iv = new U(r, r.byteLength - 16, 16);
+    } else b = new U(r, r.byteLength - 16, 16);
   }
-  return data || iv;
+  return c ? data! : b;
 }
 
 /** AES-CCM-16-64-128 (COSE algorithm 10): seals, or opens when open is true. */
