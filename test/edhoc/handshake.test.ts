@@ -244,6 +244,20 @@ describe("EDHOC failure paths", () => {
     }
   });
 
+  it("a wrong configuration is EDHOC_BAD_CONFIG", () => {
+    const bad = [
+      () => new EdhocInitiator({ crypto: c, method: 4, suites: [2], creds: alice.creds }),
+      () => new EdhocInitiator({ crypto: c, method: 0, suites: [1], creds: alice.creds }),
+      () => new EdhocInitiator({ crypto: c, method: 0, suites: [2], selected: 0, creds: alice.creds }),
+      () => new EdhocInitiator({ crypto: c, method: 0, suites: [2], creds: alice.creds, connId: new Uint8Array(9) }),
+      () => new EdhocResponder({ crypto: c, suites: [2], creds: bob.creds, connId: new Uint8Array(0) }),
+      () => new EdhocResponder({ crypto: c, suites: [2], methods: [0, 1.5], creds: bob.creds }),
+      () => new EdhocResponder({ crypto: c, suites: [], creds: bob.creds }),
+    ];
+    for (const f of bad) expect(f).toThrow(expect.objectContaining({ code: "EDHOC_BAD_CONFIG" }));
+    expect(new EdhocResponder({ crypto: c, suites: [2], methods: [3], creds: bob.creds, connId: new Uint8Array(8) }).complete).toBe(false);
+  });
+
   it("the responder refuses methods it does not accept", async () => {
     const ini = new EdhocInitiator({ crypto: c, method: 0, suites: [2], creds: alice.creds });
     const res = new EdhocResponder({ crypto: c, suites: [2], methods: [3], creds: bob.creds });

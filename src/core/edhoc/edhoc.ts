@@ -134,8 +134,10 @@ class EdhocBase {
     var s = this;
     var v: any;
     var i = 0;
-    if (!o || !o.crypto || !Array.isArray(o.creds) || !Array.isArray(o.suites) || !o.suites.length || (!DEVICE && (v = o.connId) && (!(v instanceof Uint8Array) || !v.length || v.length > 8)))
-      throw perr("EDHOC_BAD_CONFIG", "crypto, creds and suites are required; a connection identifier has 1 to 8 bytes");
+    // The connection identifier and the responder's methods are host-only options.
+    if (!o || !o.crypto || !Array.isArray(o.creds) || !Array.isArray(o.suites) || !o.suites.length ||
+      !(DEVICE || ((!(v = o.connId) || (v instanceof Uint8Array && v.length > 0 && v.length < 9)) && (s.i || !(o.methods || []).filter(function (m) { return [0, 1, 2, 3].indexOf(m) < 0; }).length))))
+      throw perr("EDHOC_BAD_CONFIG", "crypto, creds and suites are required; a connection identifier has 1 to 8 bytes; methods are 0, 1, 2 or 3");
     s.c = o.crypto;
     s.o = o;
     s.st = ST_START;
@@ -144,13 +146,11 @@ class EdhocBase {
     if (s.i) {
       // The selected suite: given (host only), or the first in our preference order that we run.
       for (v = DEVICE || o.selected === undefined ? -1 : o.selected; v < 0 && i < o.suites.length; i++) if (suiteCrv(o.suites[i], false) > 0) v = o.suites[i];
-      if (suiteCrv(v, false) < 0 || o.suites.indexOf(v) < 0) throw perr("EDHOC_BAD_CONFIG", "no supported cipher suite selected");
+      if (suiteCrv(v, false) < 0 || !(DEVICE || o.suites.indexOf(v) >= 0) || [0, 1, 2, 3].indexOf(o.method as number) < 0)
+        throw perr("EDHOC_BAD_CONFIG", "no supported cipher suite selected, or a method that is not 0, 1, 2 or 3");
       s.suite = v;
       s.method = o.method as number;
     }
-    // Methods: the initiator's, or those the responder accepts, all in 0..3.
-    v = s.i ? [o.method] : o.methods || [];
-    for (i = 0; i < v.length; i++) if ([0, 1, 2, 3].indexOf(v[i]) < 0) throw perr("EDHOC_BAD_CONFIG", "methods are 0, 1, 2 or 3");
   }
 
   /** EDHOC_Exporter(label, context, length). */
@@ -382,7 +382,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           r = reader(x);
           a = readAs(r, 0);
           if (a > 3) throw perr("EDHOC_MALFORMED", "message_1 has an unknown method");
-          if (!DEVICE && (o.methods || [a]).indexOf(a) < 0) throw perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
+          if (!(DEVICE || (o.methods || [a]).indexOf(a) >= 0)) throw perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
           // SUITES_I: an int, or an array of 2 to 16 ints; the last one is the selected suite. It
           // is refused unless we run it, and when we run a suite the initiator listed before it.
           v = peekMajor(r) === 4;
@@ -561,7 +561,7 @@ Object.assign(EdhocResponder.prototype, { i: false, processMessage1: step0, pars
  */
 export function edhocErrorMessage(e: unknown): Bytes {
   var code = isPairkitError(e) ? e.code : "EDHOC_INTERNAL";
-  var d = isPairkitError(e) ? (e.detail as number[]) : null;
+  var d = isPairkitError(e) && (e.detail as number[]);
   return encodeSeq(code === "EDHOC_WRONG_SUITE" && Array.isArray(d) ? [ERR_WRONG_SUITE, d.length === 1 ? d[0] : d]
     : code === "EDHOC_UNKNOWN_CRED" ? [ERR_UNKNOWN_CRED, true] : [ERR_UNSPECIFIED, code]);
 }
