@@ -18,7 +18,8 @@
  *   has two in flight).
  *
  * Each bus is a state object whose `io` is a shared top-level function using `this` (the
- * driver calls it as a method).
+ * driver calls it as a method). The TCP bus's close() is host only (a device keeps its
+ * socket for ever).
  */
 import { perr } from "../../core/errors";
 import { DEVICE } from "../../core/target";

@@ -26,6 +26,9 @@
  *
  * Memory (docs/device-memory.md): no closures per driver except one bound callback, one
  * promise per request, none per bus transfer on the device buses (bus.ts, callback form).
+ * A job's retry, wake and poll counters live on the job, so an idle driver holds only its
+ * bus, queue, phase, power state and epoch. Promise-form buses (host tests and tools) go
+ * through a callback adapter that device bundles lack, as they lack SeDriverOptions.
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
@@ -242,10 +245,9 @@ function promiseIo(this: { w: SeBus }, k: number, a: any, cb: (e: any, r?: Uint8
 export function createSeDriver(bus: SeBus | SeIoBus, opts?: SeDriverOptions): SeDriver {
   var d = { b: bus, s: 1, r: 3, ep: 0, q: [], ph: 0 } as unknown as Drv;
   if (!DEVICE) {
-    var o = opts || {};
-    if (o.timeScale !== undefined) d.s = o.timeScale;
-    if (o.retries !== undefined) d.r = o.retries;
-    d.y = o.delay;
+    if (opts && opts.timeScale !== undefined) d.s = opts.timeScale;
+    if (opts && opts.retries !== undefined) d.r = opts.retries;
+    d.y = opts && opts.delay;
     if (!(bus as SeIoBus).io) d.b = { io: promiseIo, w: bus } as SeIoBus;
   }
   d.cb = step.bind(null, d);

@@ -12,15 +12,17 @@
  *   ATECC608 in calib_sign / calib_verify_extern), so they never overwrite TempKey between
  *   GenKey and ECDH. The driver idles (TempKey kept) rather than sleeps between commands;
  *   a TTL timer (opts.ephemeralTtlMs) sleeps the chip to wipe an unused ephemeral.
- * - prepareEphemeral() runs GenKey into the ephemeral slot ahead of time (it survives
+ * - prepareEphemeral() (host only: no device calls it, so device bundles lack it and
+ *   hasPreparedEphemeral) runs GenKey into the ephemeral slot ahead of time (it survives
  *   sleep), so a handshake skips the 115 ms GenKey; each use costs one EEPROM write.
  *
- * Memory (docs/device-memory.md): the provider is one object holding its state. `ecdh` and
- * `sign` are shared top-level functions (the key reference leads to its provider);
- * `generateKeyPair` and `verify` take no key, so they are the only per-provider closures.
- * None of the four uses `this`: firmware copies them into its CryptoProvider. The rarely
- * used prepareEphemeral, hasPreparedEphemeral and release are shared functions that must be
- * called as methods (`se.release()`). Each operation is one driver job and one promise.
+ * Memory (docs/device-memory.md): the provider is one object holding its state, and one
+ * function (seOp) does every operation. `ecdh` and `sign` are shared top-level functions
+ * (the key reference leads to its provider); `generateKeyPair` and `verify` take no key, so
+ * they are seOp bound to the provider (on Espruino a bound function costs about what a
+ * closure does: 5 variables + 1 per parameter). None of the four depends on how it is
+ * called: firmware copies them into its CryptoProvider. `release` must be called as a
+ * method (`se.release()`). Each operation is one driver job and one promise.
  */
 import type { Bytes } from "../../core/bytes";
 import { ctEqual } from "../../core/bytes";
