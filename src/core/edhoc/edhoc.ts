@@ -236,14 +236,12 @@ function recv(s: EdhocBase, m: Bytes): Bytes {
   if (!err) return v;
   if (s.i && !s.th && code === ERR_WRONG_SUITE) {
     sr = typeof v === "number" ? [v] : v;
-    v = DEVICE ? -1 : s.o.suites.filter(function (y) {
+    // The next suite we run that the responder supports (host only: a device runs one suite).
+    throw DEVICE || (v = s.o.suites.filter(function (y) {
       return sr.indexOf(y) >= 0 && suiteCrv(y, false) > 0 && y !== s.suite;
-    }).concat(-1)[0];
-    if (v < 0) throw perr("EDHOC_NO_COMMON_SUITE", "no cipher suite in common with the responder", sr);
-    s.suite = v;
-    s.ek = null;
-    s.st = ST_START;
-    throw perr("EDHOC_WRONG_SUITE", "responder refused the suite; send a new message_1", sr);
+    }).concat(-1)[0]) < 0
+      ? perr("EDHOC_NO_COMMON_SUITE", "no cipher suite in common with the responder", sr)
+      : ((s.suite = v), (s.ek = null), (s.st = ST_START), perr("EDHOC_WRONG_SUITE", "responder refused the suite; send a new message_1", sr));
   }
   throw perr("EDHOC_PEER_ERROR", code === ERR_UNSPECIFIED ? "peer reported an error: " + v : "peer reported error code " + code, { code: code, info: v });
 }
@@ -381,8 +379,9 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
         if (!i) {
           r = reader(x);
           a = readAs(r, 0);
-          if (a > 3) throw perr("EDHOC_MALFORMED", "message_1 has an unknown method");
-          if (!(DEVICE || (o.methods || [a]).indexOf(a) >= 0)) throw perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
+          // Only a host restricts the methods it accepts.
+          if (a > 3 || !(DEVICE || (o.methods || [a]).indexOf(a) >= 0))
+            throw DEVICE || a > 3 ? perr("EDHOC_MALFORMED", "message_1 has an unknown method") : perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
           // SUITES_I: an int, or an array of 2 to 16 ints; the last one is the selected suite. It
           // is refused unless we run it, and when we run a suite the initiator listed before it.
           v = peekMajor(r) === 4;
