@@ -30,10 +30,10 @@ import { perr } from "../../core/errors";
 import { DEVICE } from "../../core/target";
 import type { AsymmetricCrypto, KeyPair, PrivateKeyRef } from "../provider";
 import {
-  OP_ECDH, OP_GENKEY, OP_SIGN, OP_VERIFY, KEY_TEMPKEY, T_ECDH, T_GENKEY, T_SIGN, T_VERIFY,
+  OP_ECDH, OP_GENKEY, OP_RANDOM, OP_SIGN, OP_VERIFY, KEY_TEMPKEY, T_ECDH, T_GENKEY, T_RANDOM, T_SIGN, T_VERIFY,
   CRV_P256 as P256, SLOT_DEVICE_KEY, SLOT_EPHEMERAL,
 } from "./constants";
-import { encodeCommand, seRandom, seRun } from "./driver";
+import { encodeCommand, seRun } from "./driver";
 import type { SeDriver } from "./driver";
 
 /** A key held by the secure element. */
@@ -167,7 +167,10 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
     });
   }
   if (op < 3) {
-    if (!c.d.sd) seRandom(c.d, 0).then(null, function () {});
+    if (!c.d.sd) {
+      c.d.sd = true;
+      seRun(c.d, encodeCommand(OP_RANDOM, 0, 0), T_RANDOM, 32, null, function () {});
+    }
     return seRun(c.d, encodeCommand(OP_SIGN, 0xa0, s), T_SIGN, 64, c.h(b));
   }
   if (m === undefined && n === 32 && c.x) {
