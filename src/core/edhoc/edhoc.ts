@@ -125,8 +125,8 @@ class EdhocBase {
   declare pt: Bytes | null;
   declare sm: Bytes | null;
   declare ead: Bytes | null;
-  /** Ends the running step: k(null, value) resolves it, k(error) rejects it. */
-  declare k: ((e: unknown, v?: unknown) => void) | null;
+  /** Ends the running step: k(value) resolves it, k(0, error) rejects it. */
+  declare k: ((v?: unknown, e?: unknown) => void) | null;
   /** EDHOC_KeyUpdate(context) (host only): replaces PRK_out; both peers must call it with the same context. */
   declare keyUpdate: (context: Bytes) => void;
 
@@ -200,7 +200,7 @@ function next<V>(s: EdhocBase, p: Promise<V> | null, f: (v: V) => void): void {
   function ko(e: unknown) {
     var code = isPairkitError(e) ? e.code : "";
     if (s.st === ST_BUSY) s.abort();
-    if (s.k) s.k(!code ? perr("EDHOC_INTERNAL", "internal failure during the EDHOC step")
+    if (s.k) s.k(0, !code ? perr("EDHOC_INTERNAL", "internal failure during the EDHOC step")
       : code.indexOf("CBOR_") === 0 || code === "BAD_UTF8" ? perr("EDHOC_MALFORMED", "malformed EDHOC message (" + code + ")") : e);
   }
   function go(v: V) {
@@ -355,7 +355,7 @@ function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number): void {
  * Runs step n of either role as a promise: 0 message_1, 1 parse message_2/3, 2 verify
  * message_2/3, 3 send message_3/2, 4 message_4. A call in the wrong state rejects with
  * EDHOC_WRONG_STATE and changes nothing; otherwise the machine is busy until the step
- * ends with s.k(null, value). Message_4 (state DONE) can be sent or processed once.
+ * ends with s.k(value). Message_4 (state DONE) can be sent or processed once.
  */
 function run(s: EdhocBase, n: number, x: any): Promise<any> {
   return new Promise(function (resolve, reject) {
@@ -364,7 +364,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
     // send in WAIT_M3 (6), PROC_M3 (7) and PROC_M1 (5).
     if (s.st !== (i || !n || n > 3 ? n : (n % 3) + 5) || (n > 3 && !s.p4)) return reject(perr("EDHOC_WRONG_STATE", "EDHOC step called in the wrong state", s.st));
     s.st = ST_BUSY;
-    s.k = function (e, v) {
+    s.k = function (v, e) {
       s.k = null; // lets the settled promise go
       if (e) reject(e);
       else resolve(v);
@@ -410,7 +410,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           s.connIdR = a;
           s.h1 = c.sha256(x);
           s.st = ST_PROC_M1;
-          return s.k!(null, { connId: s.connIdI, method: s.method, suite: s.suite, ead: ead });
+          return s.k!({ connId: s.connIdI, method: s.method, suite: s.suite, ead: ead });
         }
         s.connIdI = a;
         b = o.suites.slice(0, o.suites.indexOf(s.suite) + 1);
@@ -420,7 +420,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           var m1 = concat([encodeSeq([s.method, b.length === 1 ? b[0] : b, kp.pub.subarray(0, 32)]), encodeIdBytes(a), encodeEad(x)]);
           s.h1 = c.sha256(m1);
           s.st = ST_WAIT_M2;
-          s.k!(null, m1);
+          s.k!(m1);
         });
       }
       if (n < 2) {
@@ -441,7 +441,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           s.ead = pt.subarray(p);
           s.pt = pt;
           s.st = i ? ST_PROC_M2 : ST_PROC_M3;
-          s.k!(null, { connId: i ? s.connIdR : s.connIdI, idCred: idc, idCredInfo: parseIdCred(idc), ead: ead });
+          s.k!({ connId: i ? s.connIdR : s.connIdI, idCred: idc, idCredInfo: parseIdCred(idc), ead: ead });
         };
         if (!i) return read();
         if (ct.length <= 32) throw perr("EDHOC_MALFORMED", "message_2 too short");
@@ -454,7 +454,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
         if (!x || !(x.cred instanceof Uint8Array) || !(x.pub instanceof Uint8Array)) throw perr("EDHOC_BAD_CONFIG", "peer credential needs cred and pub bytes");
         return auth(s, i ? 2 : 3, false, x, s.ead as Bytes, function () {
           nextTh(s, s.pt as Bytes, x.cred, i ? ST_VERIFIED_M2 : ST_DONE);
-          s.k!(null);
+          s.k!();
         });
       }
       if (n > 3) {
@@ -463,7 +463,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
         wipe(s.p4);
         s.p4 = null;
         s.st = ST_DONE;
-        return s.k!(null, v);
+        return s.k!(v);
       }
       // Responder: creates message_2 (after its ephemeral key and G_XY), initiator message_3.
       var m = i ? 3 : 2;
@@ -483,7 +483,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           var ct = crypt(s, m, pt, true);
           // After TH: the message is not alive while TH is hashed.
           nextTh(s, pt, me.cred, i ? ST_DONE : ST_WAIT_M3);
-          s.k!(null, concat([encHead(2, gy.length + ct.length), gy, ct]));
+          s.k!(concat([encHead(2, gy.length + ct.length), gy, ct]));
         });
       };
       if (i) return send();
