@@ -17,8 +17,8 @@
  * Words are big-endian columns; blocks are loaded and stored with native typed-array
  * reverse() calls instead of 16 interpreted byte statements. Assumes a little-endian host.
  *
- * blockModes() builds ccm.ts's CBC-MAC and CTR from any one-block encryption (this one,
- * or @noble's in tests), XORing 32-bit words.
+ * blockModes() builds ccm.ts's CBC-MAC and CTR (one function for both) from any one-block
+ * encryption (this one, or @noble's in tests), XORing 32-bit words.
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
@@ -70,12 +70,6 @@ function init(): void {
   S = s;
 }
 
-/** Loads 16 bytes into IO32 as big-endian words in reverse order (IO32[3] is word 0). */
-function load(src: Bytes): void {
-  IO.set(src);
-  IO.reverse();
-}
-
 /** Expands a 16-byte key into RK unless it is the cached one. */
 function schedule(key: Bytes): void {
   var s = S as Uint8Array;
@@ -88,7 +82,9 @@ function schedule(key: Bytes): void {
   }
   k.set(ki);
   KIN.set(Z16);
-  load(key);
+  // Big-endian words in reverse order (IO32[3] is word 0).
+  IO.set(key);
+  IO.reverse();
   var rk = RK;
   rk[0] = IO32[3];
   rk[1] = IO32[2];
@@ -116,7 +112,8 @@ export function aesEncryptBlock(key: Bytes, block: Bytes): Bytes {
   var t = T;
   var s = S as Uint8Array;
   var rk = RK;
-  load(block);
+  IO.set(block);
+  IO.reverse();
   var s0 = IO32[3] ^ rk[0], s1 = IO32[2] ^ rk[1], s2 = IO32[1] ^ rk[2], s3 = IO32[0] ^ rk[3];
   var a, b, c, t0, t1, t2;
   for (var r = 4; r < 40; r += 4) {
@@ -152,35 +149,37 @@ export function aesForget(): void {
   haveKey = false;
 }
 
-/** CBC-MAC (last block of CBC with a zero IV) over data (whole blocks, 4-byte aligned) with this.encryptBlock. */
-function cbcMac(this: BlockCipher, key: Bytes, data: Bytes): Bytes {
-  var t = new Uint8Array(16), tw = new Int32Array(t.buffer), dw = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
-  for (var i = 0; i < dw.length; i += 4) {
-    tw[0] ^= dw[i];
-    tw[1] ^= dw[i + 1];
-    tw[2] ^= dw[i + 2];
-    tw[3] ^= dw[i + 3];
-    t.set(this.encryptBlock(key, t));
+/**
+ * ccm.ts's cbcMac and ctr from this.encryptBlock, one function for both roles (like the
+ * native aes() in ./symmetric): modes(key, data) is the CBC-MAC of data (the last block of
+ * CBC with a zero IV; whole blocks, 4-byte aligned); modes(key, iv, data) XORs data (whole
+ * blocks, 4-byte aligned) with the CTR key stream from counter block iv, in place.
+ */
+function modes(this: BlockCipher, key: Bytes, x: Bytes, data?: Bytes): Bytes {
+  var t = new Uint8Array(16), tw = new Int32Array(t.buffer), c = data && new Uint8Array(x), dw, i, k;
+  if (!data) data = x;
+  dw = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
+  for (i = 0; i < dw.length; i += 4) {
+    if (c) {
+      t.set(this.encryptBlock(key, c));
+      dw[i] ^= tw[0];
+      dw[i + 1] ^= tw[1];
+      dw[i + 2] ^= tw[2];
+      dw[i + 3] ^= tw[3];
+      // 128-bit big-endian increment.
+      for (k = 15; k >= 0 && !(++c[k] & 255); k--);
+    } else {
+      tw[0] ^= dw[i];
+      tw[1] ^= dw[i + 1];
+      tw[2] ^= dw[i + 2];
+      tw[3] ^= dw[i + 3];
+      t.set(this.encryptBlock(key, t));
+    }
   }
-  return t;
-}
-
-/** data (whole blocks, 4-byte aligned) XOR the CTR key stream from counter block iv, in place, with this.encryptBlock. */
-function ctr(this: BlockCipher, key: Bytes, iv: Bytes, data: Bytes): Bytes {
-  var c = new Uint8Array(iv), t = new Uint8Array(16), tw = new Int32Array(t.buffer), dw = new Int32Array(data.buffer, data.byteOffset, data.length >> 2), k;
-  for (var i = 0; i < dw.length; i += 4) {
-    t.set(this.encryptBlock(key, c));
-    dw[i] ^= tw[0];
-    dw[i + 1] ^= tw[1];
-    dw[i + 2] ^= tw[2];
-    dw[i + 3] ^= tw[3];
-    // 128-bit big-endian increment.
-    for (k = 15; k >= 0 && !(++c[k] & 255); k--);
-  }
-  return data;
+  return c ? data : t;
 }
 
 /** A BlockCipher for ccm() from a one-block AES encryption. */
 export function blockModes(encryptBlock: (key: Bytes, block: Bytes) => Bytes): BlockCipher {
-  return { encryptBlock: encryptBlock, cbcMac: cbcMac, ctr: ctr, inPlace: true };
+  return { encryptBlock: encryptBlock, cbcMac: modes, ctr: modes, inPlace: true };
 }
