@@ -6,19 +6,30 @@
  * authentication key). Trust decisions therefore stay with the caller: pinning, trust
  * anchors, deny lists and policy live outside this file.
  *
- * Methods 0..3, cipher suites 0 (X25519/EdDSA, host only) and 2 (P-256/ES256), suite
- * negotiation, one-byte-int connection identifiers, compact kid encoding, EAD items,
- * optional message_4, EDHOC_Exporter and EDHOC_KeyUpdate. All asymmetric work goes through
- * the crypto provider's promises (on a device: the secure element).
+ * Methods 0..3, cipher suites 0 (X25519/EdDSA) and 2 (P-256/ES256), suite negotiation,
+ * one-byte-int connection identifiers, compact kid encoding, EAD items, optional
+ * message_4, EDHOC_Exporter and EDHOC_KeyUpdate. All asymmetric work goes through the
+ * crypto provider's promises (on a device: the secure element).
+ *
+ * Host only (src/core/target.ts), because a device's secure element does P-256 and the
+ * pairing controller never asks for the rest: suite 0, moving on to another suite after
+ * the responder's ERR_CODE 2 (a device runs suite 2 alone, so that is always
+ * EDHOC_NO_COMMON_SUITE there), the options `selected`, `connId` and `methods` (a device
+ * picks its first suite, a random identifier, and as responder accepts all four methods)
+ * and the keyUpdate method (the session layer calls edhocKeyUpdate itself). These parts
+ * are written `DEVICE || ...` or `DEVICE ? ... : ...`: esbuild folds those away, while an
+ * `if (!DEVICE)` block inside a function stays in the bundle as dead code.
  *
  * Written in the Espruino subset. Calls in the wrong order are EDHOC_WRONG_STATE and
  * leave the state alone; any other failure ends the session (state DEAD, secrets wiped).
  *
  * Memory on a device (docs/device-memory.md): the two roles mirror each other, so each
  * step exists once and serves both (`this.i` tells the initiator apart): the responder's
- * message_2 is the initiator's message_3, parseMessage2 is parseMessage3, and so on. The
- * step functions sit on the classes' prototypes under the role's method names; the state
- * lives in the instance itself, in short fields.
+ * message_2 is the initiator's message_3, parseMessage2 is parseMessage3, and so on. All
+ * five steps are one function, run(), behind five one-line methods that sit on the
+ * classes' prototypes under the role's method names; the helpers are top-level functions
+ * of the state (as closures of a step they would cost more variables while it runs than
+ * they save), which lives in the instance itself, in short fields.
  */
 import { bytesEqual, concat, EMPTY, wipe, type Bytes } from "../bytes";
 import { encHead, encode, encodeSeq, peekMajor, readAs, readRaw, reader } from "../cbor";
@@ -60,13 +71,13 @@ export interface EdhocOptions {
   creds: OwnCredential[];
   /** Initiator: the method to run (0..3). */
   method?: number;
-  /** Responder: methods accepted (default all four). */
+  /** Responder: methods accepted (default all four). Host only. */
   methods?: number[];
   /** Initiator: cipher suites in preference order. Responder: suites supported. */
   suites: number[];
-  /** Initiator: the suite to select in the first message_1 (default: the first in `suites` this implementation runs). */
+  /** Initiator: the suite to select in the first message_1 (default: the first in `suites` this implementation runs). Host only. */
   selected?: number;
-  /** Our connection identifier (raw bytes); a random one-byte identifier by default. */
+  /** Our connection identifier (raw bytes); a random one-byte identifier by default. Host only. */
   connId?: Bytes;
   /** EAD labels the application understands (absolute values); others are ignored or, if critical, refused. */
   eadLabels?: number[];
@@ -503,7 +514,8 @@ export interface EdhocInitiator {
    * Decrypts message_2 and returns the responder's connection identifier, ID_CRED_R and
    * EAD_2 so that the application can resolve and validate the credential. An error
    * message from the responder is raised as EDHOC_PEER_ERROR, or as EDHOC_WRONG_SUITE
-   * (the initiator is then ready for a new message_1 with the next common suite).
+   * (the initiator is then ready for a new message_1 with the next common suite; host
+   * only) or EDHOC_NO_COMMON_SUITE.
    */
   parseMessage2(m2: Bytes): Promise<PeerHello>;
   /** Verifies message_2 against the credential the application resolved for ID_CRED_R. */
