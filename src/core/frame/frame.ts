@@ -22,8 +22,8 @@
  * A Channel (see ../link.ts, which re-exports the channel functions) is a framer bound to
  * a link: one object holds both states. frameOut and frameIn work on both: on a channel
  * frameOut sends (channelSend) and frameIn takes its time from the channel and delivers to
- * onMessage (channelTick); frameIn is also the link's onData/onClose, and finds its channel
- * through `this` (no closures per channel).
+ * onMessage (channelTick). The link's onData/onClose is one shared function that finds
+ * its channel through `this` (no closures per channel).
  *
  * Device code: Espruino subset, few functions. (Never `.slice` a typed array here: on
  * Espruino 2v29 it returns a plain Array; copies are `new Uint8Array(x.subarray(a, b))`.)
@@ -159,22 +159,11 @@ export function channelClose(c: Channel, why?: string): void {
  * On a Channel this is channelTick(c, d?): time comes from c.now(), a completed message
  * goes to onMessage (and clears the deadline) and nothing is returned; without a message
  * LINK_TIMEOUT is raised once when the deadline has passed. Call it periodically (for
- * example once a second from setInterval). It is also the link's onData and onClose:
- * called as the link's method (`this` = the link, one function for every channel), the
- * argument is a write or a close reason. (One function for all of it: each function costs
+ * example once a second from setInterval). (One function for both: each function costs
  * interpreter variables on a device.)
  */
-export function frameIn(this: Link | void, f: Framer, d?: Bytes | null, now?: number): FrameMsg | null {
+export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | null {
   var c = f as Channel;
-  var ch = this && (this as Link).pkch;
-  if (ch) {
-    if (typeof f === "string") {
-      channelClose(ch, f);
-      return null;
-    }
-    d = f as unknown as Bytes;
-    c = ch;
-  }
   var l = c.link;
   if (l) {
     if (c.closed) return null;
@@ -281,6 +270,20 @@ export function frameIn(this: Link | void, f: Framer, d?: Bytes | null, now?: nu
 export { frameIn as channelTick };
 
 /**
+ * The link's onData and onClose, called as its methods: a write or a close reason. The
+ * channel is found through `this` (one function for every channel, no closures). Only
+ * ever called as a link's method: in a plain call Espruino's `this` is the global object,
+ * whose properties are the bundle's top-level names.
+ */
+function chEvent(this: Link, x: Bytes | string): void {
+  var c = this.pkch;
+  if (c) {
+    if (typeof x === "string") channelClose(c, x);
+    else frameIn(c, x);
+  }
+}
+
+/**
  * Wraps a link (or nothing, for a bare framer): framing with the link's MTU, time from
  * now() (milliseconds).
  */
@@ -302,7 +305,7 @@ export function channelOpen(link: Link, now: () => number, opts?: FramerOptions)
   if (!(c.mtu >= 3)) throw perr("FRAME_BAD_OPTION", "bad option");
   if (link) {
     link.pkch = c;
-    link.onData = link.onClose = frameIn as unknown as (x: unknown) => void;
+    link.onData = link.onClose = chEvent;
   }
   return c;
 }
