@@ -79,10 +79,10 @@ export function p256DecompressY(x: Bytes): Bytes | null {
   // names are Espruino globals, found by a linear scan of the root scope: in a
   // firmware-sized bundle that scan made this function about 7 % slower. sq() copies
   // what it uses into its own locals once per call. Everything is freed on return.
-  /** p in 16-bit limbs, least significant first. */
-  var m = 65535, PL = [m, m, m, m, m, m, 0, 0, 0, 0, 0, 0, 1, 0, m, m];
+  /** p in 16-bit limbs, least significant first (typed arrays: a plain array costs a variable per element). */
+  var m = 65535, PL = new Uint16Array([m, m, m, m, m, m, 0, 0, 0, 0, 0, 0, 1, 0, m, m]);
   /** The curve's b in 16-bit limbs. */
-  var BL = [24651, 10194, 15422, 15310, 45302, 52307, 1712, 25885, 34492, 30360, 48469, 46059, 37863, 43578, 13784, 23238];
+  var BL = new Uint16Array([24651, 10194, 15422, 15310, 45302, 52307, 1712, 25885, 34492, 30360, 48469, 46059, 37863, 43578, 13784, 23238]);
   /** The canonical 16-bit limbs (value mod p) of non-negative limbs below 2^30, least significant first. */
   function canon(x: ArrayLike<number>): Int32Array {
     var o = new Int32Array(x);
