@@ -39,7 +39,7 @@ import type { CryptoProvider, PrivateKeyRef } from "../../crypto/provider";
 import { bindingStore, type Binding, type BindingSet } from "./bindings";
 import {
   EAD_SAS_COMMIT, EAD_SAS_NONCE, EAD_SAS_REVEAL, SAS_NONCE, WIN_NONE, WIN_PAIR, WIN_REPLACE, P_HANDSHAKE, P_CONFIRM, P_STAGED, P_READY, P_CLOSED,
-  M_CONFIRM, M_PING, M_PONG, M_DENYVER, M_DENYREQ, M_DENY, M_APP, DENY_RECORD, eadValue, sasDigits,
+  M_CONFIRM, M_PING, M_PONG, M_DENYVER, M_DENYREQ, M_DENY, M_APP, DENY_RECORD, LABEL_SAS, eadValue,
 } from "./sas";
 
 export interface PairingPolicy {
@@ -352,7 +352,12 @@ export class Pairing {
       if (k && k.until && now >= k.until) {
         self.drop(k, k.ph === P_CONFIRM ? perr("PAIR_NOT_CONFIRMED", "the code was not confirmed in time")
           : perr("PAIR_FAILSAFE", "replacement did not complete a round trip in time; the old binding stays"));
-      } else if (k) channelTick(k);
+      } else if (k) {
+        // With a null `this`: frameIn (channelTick) takes a `this` that has a channel for a
+        // link's write, and on Espruino a plain call's `this` is the global scope, whose
+        // minified variables may carry that (mangled) property name.
+        channelTick.call(null as never, k);
+      }
     }
   }
 
@@ -627,7 +632,14 @@ export class Pairing {
         k.deadline = 0;
         k.cf = pol.confirmCode ? 0 : 3;
         if (pol.confirmCode) {
-          var code = sasDigits(ed, concat([k.nI as Bytes, k.nR as Bytes]));
+          // The code (sas.ts): EDHOC_Exporter(LABEL_SAS, N_I || N_R, 4) as four digits 1..6.
+          var x = ed.exporter(LABEL_SAS, concat([k.nI as Bytes, k.nR as Bytes]), 4);
+          var v = (((x[0] << 24) >>> 0) + (x[1] << 16) + (x[2] << 8) + x[3]) % 1296;
+          var code: number[] = [];
+          for (i = 0; i < 4; i++) {
+            code.unshift((v % 6) + 1);
+            v = Math.floor(v / 6);
+          }
           k.until = p.now() + pol.confirmMs;
           p.ui("code", code);
           p.report("code", { peer: peer.sub, code: code.join("") });

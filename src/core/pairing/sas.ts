@@ -14,7 +14,8 @@
  *
  *   EDHOC_Exporter(65010, N_I || N_R, 4) -> four digits 1..6 (blink counts)
  *
- * which also binds it to this session's PRK_out.
+ * which also binds it to this session's PRK_out. The controller derives it where it shows
+ * it (one function fewer on a device).
  *
  * This module also holds the pairing controller's numeric constants. It has no imports
  * (types only), so esbuild inlines its constants into device bundles instead of keeping
@@ -51,16 +52,4 @@ export function eadValue(items: EadItem[], label: number): Uint8Array | null {
     if (items[i].label === label && v && v.length === SAS_NONCE) return v;
   }
   return null;
-}
-
-/** Four digits 1..6 from the session's exporter; ctx is N_I || N_R. */
-export function sasDigits(ed: { exporter(label: number, ctx: Uint8Array, len: number): Uint8Array }, ctx: Uint8Array): number[] {
-  var b = ed.exporter(LABEL_SAS, ctx, 4);
-  var v = (((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3]) % 1296;
-  var d: number[] = [];
-  for (var i = 0; i < 4; i++) {
-    d.unshift((v % 6) + 1);
-    v = Math.floor(v / 6);
-  }
-  return d;
 }
