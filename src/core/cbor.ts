@@ -227,14 +227,6 @@ export function readAs(r: Reader, want?: number, key?: number): any {
 /** Checks one item by every rule and returns its encoded bytes (a view into the input). */
 export var readRaw: (r: Reader) => Bytes = readAs as any;
 
-/**
- * Reads one whole item at nesting `depth`: the value when `build`, else the item is only
- * checked. readAs(r, 8, depth) does the same without this function.
- */
-export function readValue(r: Reader, depth: number, build: boolean): CborValue {
-  return readAs(r, build ? 8 : 9, depth);
-}
-
 /** Decodes exactly one item; anything after it is an error. */
 export function decode(b: Bytes, det?: boolean): CborValue {
   var r = reader(b, det);

@@ -108,7 +108,7 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
     for (o = peer; !top; o = c) {
       for (i = 0; i < store.length && !bytesEqual(store[i].kid, o.issuerKid); i++); // the first entry with the issuer kid
       c = store[i];
-      if (!c || c === o || bytesEqual(c.bytes, o.bytes)) throw perr("CRED_UNKNOWN_ISSUER", "unknown issuer of '" + o.sub + "'");
+      if (!c || bytesEqual(c.bytes, o.bytes)) throw perr("CRED_UNKNOWN_ISSUER", "unknown issuer of '" + o.sub + "'");
       if (c.role !== "ca") throw perr("CRED_NOT_CA", "issuer '" + c.sub + "' is not a CA");
       if (c.sub !== o.iss) throw perr("CRED_ISSUER_MISMATCH", "iss of '" + o.sub + "' is not its issuer");
       top = i < na;

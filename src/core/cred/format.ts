@@ -100,9 +100,9 @@ export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Crede
   code = code || "CRED_MALFORMED";
   var deny = maxEntries !== undefined;
   var max = deny ? 96 + maxEntries! * (MAX_NAME + 2) : MAX_CRED;
-  if (deny && b instanceof Uint8Array && b.length > max) throw perr("DENY_TOO_LARGE", "deny list over " + max + " bytes");
   // 0x84: an untagged array of four (the COSE_Sign1 tag 18 is not used).
-  if (!(b instanceof Uint8Array) || b.length > max || b[0] !== 0x84) throw perr(code, "not an untagged COSE_Sign1 of at most " + max + " bytes");
+  if (!(b instanceof Uint8Array) || b.length > max || b[0] !== 0x84)
+    throw perr(deny && b instanceof Uint8Array && b.length > max ? "DENY_TOO_LARGE" : code, "not an untagged COSE_Sign1 of at most " + max + " bytes");
   var n = 0;
   var i, v: any, iat: any, kid: any, x: any, y: any, role: any, ca: any, last: any;
   try {
