@@ -95,7 +95,12 @@ interface TcpState extends TcpBus {
 export function tcpBus(net: NetLike, host: string, port: number): TcpBus {
   // s, c and k are set when first needed (every property is a variable).
   var b = { io: tcpIo, n: net, h: host, p: port, x: "" } as unknown as TcpState;
-  if (!DEVICE) b.close = tcpClose;
+  if (!DEVICE) {
+    b.close = function () {
+      if (b.s) b.s.end();
+      b.s = null;
+    };
+  }
   return b;
 }
 
@@ -142,9 +147,4 @@ function tcpIo(this: TcpState, k: number, a: any, cb?: (e: any, r?: Uint8Array |
   // 1 NACK (a write fails, a read gives null), 2 bad request.
   if (!f.charCodeAt(0)) for (r = new Uint8Array(f.length - 1), k = 0; k < r.length; k++) r[k] = f.charCodeAt(k + 1);
   a(r || (t.k as number) - 1 ? null : perr("SE_NACK", "secure element did not acknowledge"), r);
-}
-
-function tcpClose(this: TcpState): void {
-  if (this.s) this.s.end();
-  this.s = null;
 }

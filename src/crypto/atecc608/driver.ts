@@ -220,21 +220,6 @@ export function encodeCommand(opcode: number, p1: number, p2: number, data?: Byt
 }
 
 /**
- * A promise-form bus (host only) in the callback form the driver speaks; `this.w` is the
- * SeBus. Answers always come later, as the promises settle.
- */
-function promiseIo(this: { w: SeBus }, k: number, a: any, cb: (e: any, r?: Uint8Array | null) => void): void {
-  (k ? (k < 2 ? this.w.write(a.length ? a : new Uint8Array([a])) : this.w.read(a)) : this.w.wake()).then(
-    function (v: any) {
-      cb(null, v);
-    },
-    function (v: any) {
-      cb(v || perr("SE_BUS", "secure-element bus failed"));
-    },
-  );
-}
-
-/**
  * A driver over a bus (callback form: SeIoBus; host code may pass the promise form).
  * Retries (bounded by opts.retries) re-read a response whose CRC is wrong (word address
  * 0x00 resets the chip's output pointer, so the same response comes again without
@@ -248,7 +233,23 @@ export function createSeDriver(bus: SeBus | SeIoBus, opts?: SeDriverOptions): Se
     if (opts && opts.timeScale !== undefined) d.s = opts.timeScale;
     if (opts && opts.retries !== undefined) d.r = opts.retries;
     d.y = opts && opts.delay;
-    if (!(bus as SeIoBus).io) d.b = { io: promiseIo, w: bus } as SeIoBus;
+    // A promise-form bus, in the callback form the driver speaks: answers always come
+    // later, as the promises settle. (Written inside this block, so that device bundles
+    // drop the function with it.)
+    if (!(bus as SeIoBus).io)
+      d.b = {
+        io: function (k: number, a: any, cb: (e: any, r?: Uint8Array | null) => void): void {
+          var w = bus as SeBus;
+          (k ? (k < 2 ? w.write(a.length ? a : new Uint8Array([a])) : w.read(a)) : w.wake()).then(
+            function (v: any) {
+              cb(null, v);
+            },
+            function (v: any) {
+              cb(v || perr("SE_BUS", "secure-element bus failed"));
+            },
+          );
+        },
+      };
   }
   d.cb = step.bind(null, d);
   return d;

@@ -106,10 +106,18 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
   c.verify = (seOp as any).bind(c, 1);
   (c as { deviceKey: SeKeyRef }).deviceKey = { crv: P256, slot: SLOT_DEVICE_KEY, s: c };
   if (!DEVICE) {
+    // Host only (written inside this block, so that device bundles drop them with it).
     c.p = null;
     c.G = 0;
-    c.prepareEphemeral = sePrepare;
-    c.hasPreparedEphemeral = seHasPrepared;
+    c.prepareEphemeral = function (): Promise<void> {
+      return seRun(d, encodeCommand(OP_GENKEY, 0x04, SLOT_EPHEMERAL), T_GENKEY, 64, null, function (e, pub) {
+        if (e) throw e;
+        c.p = { priv: { crv: P256, slot: SLOT_EPHEMERAL, gen: ++c.G, s: c } as SeKeyRef, pub: pub as Bytes };
+      });
+    };
+    c.hasPreparedEphemeral = function (): boolean {
+      return !!c.p;
+    };
   }
   return c;
 }
@@ -135,7 +143,11 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
   var s = c && a && a.slot;
   var tk = s === KEY_TEMPKEY;
   var n = b && b.length;
-  var lost = c && (tk ? a.gen !== c.g || c.k !== c.d.ep : !DEVICE && s === SLOT_EPHEMERAL && a.gen !== undefined && a.gen !== c.G);
+  var lost = c && tk && (a.gen !== c.g || c.k !== c.d.ep);
+  if (!DEVICE) {
+    // A prepared ephemeral (host only) is stale once re-preparing overwrote the slot.
+    if (c && s === SLOT_EPHEMERAL && a.gen !== undefined && a.gen !== c.G) lost = true;
+  }
   var e: any =
     op < 2
       ? a !== P256
@@ -146,10 +158,12 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
           : lost && perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (replaced, or the chip slept)");
   if (e) return Promise.reject(e);
   if (!op) {
-    if (!DEVICE && c.p) {
-      e = c.p;
-      c.p = null;
-      return Promise.resolve(e);
+    if (!DEVICE) {
+      if (c.p) {
+        e = c.p;
+        c.p = null;
+        return Promise.resolve(e);
+      }
     }
     return seRun(c.d, encodeCommand(OP_GENKEY, 0x04, KEY_TEMPKEY), T_GENKEY, 64, null, function (e, pub) {
       if (e) throw e;
@@ -187,8 +201,11 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
         }
         res(seEcdh(a, b, c.ly || null));
       };
-      // The driver's own delay when it has one (host only: a simulation's virtual clock).
-      (DEVICE || !c.d.y ? setTimeout : c.d.y)(go, 0);
+      if (!DEVICE) {
+        // The driver's own delay when it has one (host only: a simulation's virtual clock).
+        if (c.d.y) return c.d.y(go, 0);
+      }
+      setTimeout(go, 0);
     });
   }
   if (n !== 64 && !(m && (m.length === 32 || m.length === 64)))
@@ -226,17 +243,4 @@ function seRelease(this: Se, ttl?: Se): Promise<void> {
   c.m = 0;
   c.g++;
   return seRun(c.d, null, 0, 0, null, ttl && function () {});
-}
-
-/** prepareEphemeral() (host only): GenKey into the ephemeral slot (a method: uses `this`). */
-function sePrepare(this: Se): Promise<void> {
-  var c = this;
-  return seRun(c.d, encodeCommand(OP_GENKEY, 0x04, SLOT_EPHEMERAL), T_GENKEY, 64, null, function (e, pub) {
-    if (e) throw e;
-    c.p = { priv: { crv: P256, slot: SLOT_EPHEMERAL, gen: ++c.G, s: c } as SeKeyRef, pub: pub as Bytes };
-  });
-}
-
-function seHasPrepared(this: Se): boolean {
-  return !!this.p;
 }
