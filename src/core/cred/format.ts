@@ -93,8 +93,9 @@ export function checkName(v: unknown, max: number, what: string, code: string): 
  * Without maxEntries the payload must be a credential's claims set (below), with it a deny
  * list's [version, [sub, ...]] of at most maxEntries subjects (deny.ts; over the bound:
  * DENY_TOO_LARGE, checked on the byte size before any decoding too). Every other failure
- * is `code` (default CRED_MALFORMED), the inner CBOR code kept as detail. issuerKid and kid are views into `b`.
- * One function for both, because each function costs a device variables.
+ * is `code` (default CRED_MALFORMED), the inner CBOR code kept as detail. issuerKid and
+ * kid are views into `b`. One function for both, because each function costs a device
+ * variables.
  */
 export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Credential | DenyList {
   code = code || "CRED_MALFORMED";
