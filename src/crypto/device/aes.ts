@@ -36,82 +36,72 @@ var IO32: Int32Array;
 var Z16: Uint8Array;
 var haveKey = false;
 
-function init(): void {
-  var s = new Uint8Array(256);
-  var t = new Int32Array(256);
-  // p walks the multiplicative group by powers of 3, q by powers of 3^-1, so q = p^-1.
-  var p = 1, q = 1, x;
-  do {
-    p = (p ^ (p << 1) ^ (p & 0x80 ? 0x1b : 0)) & 255;
-    q ^= q << 1;
-    q ^= q << 2;
-    q ^= q << 4;
-    q &= 255;
-    if (q & 0x80) q ^= 0x09;
-    x = q ^ (q << 1) ^ (q << 2) ^ (q << 3) ^ (q << 4);
-    s[p] = (x ^ (x >> 8) ^ 0x63) & 255;
-  } while (p !== 1);
-  s[0] = 0x63;
-  for (var i = 0; i < 256; i++) {
-    x = s[i];
-    p = (x << 1) ^ (x & 0x80 ? 0x11b : 0);
-    t[i] = (p << 24) | (x << 16) | (x << 8) | (p ^ x);
-  }
-  var b = new ArrayBuffer(16);
-  IO = new Uint8Array(b);
-  IO32 = new Int32Array(b);
-  b = new ArrayBuffer(16);
-  KIN = new Uint8Array(b);
-  KIN32 = new Int32Array(b);
-  KEY = new Int32Array(4);
-  Z16 = new Uint8Array(16);
-  RK = new Int32Array(44);
-  T = t;
-  S = s;
-}
-
-/** Expands a 16-byte key into RK unless it is the cached one. */
-function schedule(key: Bytes): void {
-  var s = S as Uint8Array;
-  var k = KEY;
-  var ki = KIN32;
-  KIN.set(key);
-  if (haveKey && ((ki[0] ^ k[0]) | (ki[1] ^ k[1]) | (ki[2] ^ k[2]) | (ki[3] ^ k[3])) === 0) {
-    KIN.set(Z16);
-    return;
-  }
-  k.set(ki);
-  KIN.set(Z16);
-  // Big-endian words in reverse order (IO32[3] is word 0).
-  IO.set(key);
-  IO.reverse();
-  var rk = RK;
-  rk[0] = IO32[3];
-  rk[1] = IO32[2];
-  rk[2] = IO32[1];
-  rk[3] = IO32[0];
-  IO.set(Z16);
-  var rc = 1;
-  for (var i = 4; i < 44; i += 4) {
-    var w = rk[i - 1];
-    rk[i] = rk[i - 4] ^ (s[(w >>> 16) & 255] << 24) ^ (s[(w >>> 8) & 255] << 16) ^ (s[w & 255] << 8) ^ s[w >>> 24] ^ (rc << 24);
-    rk[i + 1] = rk[i - 3] ^ rk[i];
-    rk[i + 2] = rk[i - 2] ^ rk[i + 1];
-    rk[i + 3] = rk[i - 1] ^ rk[i + 2];
-    rc = (rc << 1) ^ (rc & 0x80 ? 0x11b : 0);
-  }
-  haveKey = true;
-}
-
 /** AES-128 encryption of one 16-byte block; returns a new 16-byte array. */
 export function aesEncryptBlock(key: Bytes, block: Bytes): Bytes {
   if (!(key instanceof Uint8Array) || key.length !== 16) throw perr("CRYPTO_BAD_KEY", "AES-128 key must be 16 bytes");
   if (!(block instanceof Uint8Array) || block.length !== 16) throw perr("CRYPTO_BAD_INPUT", "AES block must be 16 bytes");
-  if (!S) init();
-  schedule(key);
-  var t = T;
-  var s = S as Uint8Array;
-  var rk = RK;
+  var s, t, rk, p, q, x, i, w, rc, k, ki;
+  if (!S) {
+    // The tables, at first use.
+    s = new Uint8Array(256);
+    t = new Int32Array(256);
+    // p walks the multiplicative group by powers of 3, q by powers of 3^-1, so q = p^-1.
+    p = q = 1;
+    do {
+      p = (p ^ (p << 1) ^ (p & 0x80 ? 0x1b : 0)) & 255;
+      q ^= q << 1;
+      q ^= q << 2;
+      q ^= q << 4;
+      q &= 255;
+      if (q & 0x80) q ^= 0x09;
+      x = q ^ (q << 1) ^ (q << 2) ^ (q << 3) ^ (q << 4);
+      s[p] = (x ^ (x >> 8) ^ 0x63) & 255;
+    } while (p !== 1);
+    s[0] = 0x63;
+    for (i = 0; i < 256; i++) {
+      x = s[i];
+      p = (x << 1) ^ (x & 0x80 ? 0x11b : 0);
+      t[i] = (p << 24) | (x << 16) | (x << 8) | (p ^ x);
+    }
+    x = new ArrayBuffer(16);
+    IO = new Uint8Array(x);
+    IO32 = new Int32Array(x);
+    x = new ArrayBuffer(16);
+    KIN = new Uint8Array(x);
+    KIN32 = new Int32Array(x);
+    KEY = new Int32Array(4);
+    Z16 = new Uint8Array(16);
+    RK = new Int32Array(44);
+    T = t;
+    S = s;
+  }
+  s = S;
+  t = T;
+  rk = RK;
+  // The key schedule, unless key is the cached one (compared word by word, no early exit).
+  k = KEY;
+  ki = KIN32;
+  KIN.set(key);
+  if (!haveKey || ((ki[0] ^ k[0]) | (ki[1] ^ k[1]) | (ki[2] ^ k[2]) | (ki[3] ^ k[3])) !== 0) {
+    k.set(ki);
+    // Big-endian words in reverse order (IO32[3] is word 0).
+    IO.set(key);
+    IO.reverse();
+    rk[0] = IO32[3];
+    rk[1] = IO32[2];
+    rk[2] = IO32[1];
+    rk[3] = IO32[0];
+    for (i = 4, rc = 1; i < 44; i += 4) {
+      w = rk[i - 1];
+      rk[i] = rk[i - 4] ^ (s[(w >>> 16) & 255] << 24) ^ (s[(w >>> 8) & 255] << 16) ^ (s[w & 255] << 8) ^ s[w >>> 24] ^ (rc << 24);
+      rk[i + 1] = rk[i - 3] ^ rk[i];
+      rk[i + 2] = rk[i - 2] ^ rk[i + 1];
+      rk[i + 3] = rk[i - 1] ^ rk[i + 2];
+      rc = (rc << 1) ^ (rc & 0x80 ? 0x11b : 0);
+    }
+    haveKey = true;
+  }
+  KIN.set(Z16);
   IO.set(block);
   IO.reverse();
   var s0 = IO32[3] ^ rk[0], s1 = IO32[2] ^ rk[1], s2 = IO32[1] ^ rk[2], s3 = IO32[0] ^ rk[3];

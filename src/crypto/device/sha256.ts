@@ -45,42 +45,6 @@ var ZW: Int32Array;
 /** Pad-block cache: [block (64 bytes), state after it, sum of squares of block, ...], most recent first. */
 var MID: (Bytes | Int32Array | number)[] = [];
 
-/** Sum of the 64 round constants and 8 initial words, mod 2^32, as a signed 32-bit value. */
-var TABLE_SUM = 46528188;
-
-/** Half the gaps between consecutive odd primes from 3 to 311: the 64 primes without a sieve. */
-var PRIME_GAPS = "11212123132123313213234212127231513323315121662123153331321572";
-
-function init(): void {
-  var k = new Int32Array(64);
-  var h = new Int32Array(8);
-  var s = 0;
-  var n = 2;
-  for (var c = 0; c < 64; c++) {
-    // One Newton step on the cube root tightens Math.pow's result to about one ulp.
-    var r = Math.pow(n, 1 / 3);
-    r = r - (r * r * r - n) / (3 * r * r);
-    k[c] = (r - Math.floor(r)) * 4294967296;
-    s = (s + k[c]) | 0;
-    if (c < 8) {
-      r = Math.sqrt(n);
-      h[c] = (r - Math.floor(r)) * 4294967296;
-      s = (s + h[c]) | 0;
-    }
-    n = c ? n + 2 * (PRIME_GAPS.charCodeAt(c - 1) - 48) : 3;
-  }
-  if (s !== TABLE_SUM) throw perr("CRYPTO_SELFTEST", "SHA-256 constants failed their self-check on this board");
-  var b = new ArrayBuffer(64);
-  BLK = new Uint8Array(b);
-  BLK32 = new Int32Array(b);
-  W = new Int32Array(64);
-  TAIL = new Uint8Array(128);
-  ZB = new Uint8Array(128);
-  ZW = new Int32Array(64);
-  H0 = h;
-  K = k;
-}
-
 /** One compression of the 64-byte block src[off..off+64) into state st. */
 function compress(st: Int32Array, src: Bytes, off: number): void {
   var k = K as Int32Array;
@@ -135,44 +99,6 @@ function compress(st: Int32Array, src: Bytes, off: number): void {
 }
 
 /**
- * Hashes data into state st (a copy the caller owns), which has already absorbed
- * `prefix` bytes (a multiple of 64), and returns the 32-byte digest.
- */
-function finish(st: Int32Array, data: Bytes, prefix: number): Bytes {
-  var n = data.length;
-  var full = n - (n % 64);
-  for (var o = 0; o < full; o += 64) compress(st, data, o);
-  var r = n - full;
-  var t = TAIL;
-  t.set(ZB);
-  t.set(data.subarray(full), 0);
-  t[r] = 0x80;
-  var e = r < 56 ? 64 : 128;
-  // Message length in bits, big-endian; inputs here are far below 2^32 bytes.
-  var bits = (n + prefix) * 8;
-  var hi = Math.floor(bits / 4294967296);
-  t[e - 1] = bits & 255;
-  t[e - 2] = (bits >>> 8) & 255;
-  t[e - 3] = (bits >>> 16) & 255;
-  t[e - 4] = (bits >>> 24) & 255;
-  t[e - 5] = hi & 255;
-  t[e - 6] = (hi >>> 8) & 255;
-  compress(st, t, 0);
-  if (e === 128) compress(st, t, 64);
-  // Big-endian store: reverse the word order, then every byte.
-  var out = new Uint8Array(32);
-  var o32 = new Int32Array(out.buffer);
-  o32.set(st);
-  o32.reverse();
-  out.reverse();
-  // The schedule and block copies hold message words (key pads, for HMAC).
-  t.set(ZB);
-  W.set(ZW);
-  BLK.set(ZB.subarray(0, 64));
-  return out;
-}
-
-/**
  * SHA-256 of data. When data starts with a block that looks like an HMAC pad (its last
  * byte is 0x36 or 0x5c, as for every key up to 63 bytes), the state after that block is
  * looked up in (and added to) a cache of the four most recent such blocks, so that an HMAC
@@ -182,9 +108,37 @@ function finish(st: Int32Array, data: Bytes, prefix: number): Bytes {
  * blocks are key material: sha256Forget() wipes them.
  */
 export function sha256(data: Bytes): Bytes {
-  if (!K) init();
+  var st: Int32Array | undefined, b, q, i, n, r, t, e, prefix = 0;
+  if (!K) {
+    // The tables, at first use: k and h from the primes; s checks their sum mod 2^32
+    // (46528188 as a signed 32-bit value). The string holds half the gaps between
+    // consecutive odd primes from 3 to 311: the 64 primes without a sieve.
+    var k = new Int32Array(64), h = new Int32Array(8), sum = 0, c;
+    for (c = 0, n = 2; c < 64; c++) {
+      // One Newton step on the cube root tightens Math.pow's result to about one ulp.
+      r = Math.pow(n, 1 / 3);
+      r = r - (r * r * r - n) / (3 * r * r);
+      k[c] = (r - Math.floor(r)) * 4294967296;
+      sum = (sum + k[c]) | 0;
+      if (c < 8) {
+        r = Math.sqrt(n);
+        h[c] = (r - Math.floor(r)) * 4294967296;
+        sum = (sum + h[c]) | 0;
+      }
+      n = c ? n + 2 * ("11212123132123313213234212127231513323315121662123153331321572".charCodeAt(c - 1) - 48) : 3;
+    }
+    if (sum !== 46528188) throw perr("CRYPTO_SELFTEST", "SHA-256 constants failed their self-check on this board");
+    b = new ArrayBuffer(64);
+    BLK = new Uint8Array(b);
+    BLK32 = new Int32Array(b);
+    W = new Int32Array(64);
+    TAIL = new Uint8Array(128);
+    ZB = new Uint8Array(128);
+    ZW = new Int32Array(64);
+    H0 = h;
+    K = k;
+  }
   if (!(data instanceof Uint8Array)) throw perr("CRYPTO_BAD_INPUT", "SHA-256 input must be a Uint8Array");
-  var st: Int32Array | undefined, b, q, i;
   if (data.length >= 64 && (data[63] === 0x36 || data[63] === 0x5c)) {
     b = data.subarray(0, 64);
     q = E.convolve(b, b, 0);
@@ -201,9 +155,41 @@ export function sha256(data: Bytes): Bytes {
         (MID.pop() as Bytes).fill(0);
       }
     }
-    return finish(st, data.subarray(64), 64);
-  }
-  return finish(new Int32Array(H0), data, 0);
+    data = data.subarray(64);
+    prefix = 64;
+  } else st = new Int32Array(H0);
+  // The rest of data into st (which has absorbed prefix bytes), then the padding.
+  n = data.length;
+  e = n - (n % 64);
+  for (i = 0; i < e; i += 64) compress(st, data, i);
+  r = n - e;
+  t = TAIL;
+  t.set(ZB);
+  t.set(data.subarray(e), 0);
+  t[r] = 0x80;
+  e = r < 56 ? 64 : 128;
+  // Message length in bits, big-endian; inputs here are far below 2^32 bytes.
+  n = (n + prefix) * 8;
+  q = Math.floor(n / 4294967296);
+  t[e - 1] = n & 255;
+  t[e - 2] = (n >>> 8) & 255;
+  t[e - 3] = (n >>> 16) & 255;
+  t[e - 4] = (n >>> 24) & 255;
+  t[e - 5] = q & 255;
+  t[e - 6] = (q >>> 8) & 255;
+  compress(st, t, 0);
+  if (e === 128) compress(st, t, 64);
+  // Big-endian store: reverse the word order, then every byte.
+  b = new Uint8Array(32);
+  q = new Int32Array(b.buffer);
+  q.set(st);
+  q.reverse();
+  b.reverse();
+  // The schedule and block copies hold message words (key pads, for HMAC).
+  t.set(ZB);
+  W.set(ZW);
+  BLK.set(ZB.subarray(0, 64));
+  return b;
 }
 
 /** Wipes the cached HMAC pad blocks and their states. */
