@@ -2,7 +2,9 @@
 // transport: pair, reconnect, replace, clear-all, capacity, window time-outs and a
 // confirmation that never comes.
 import { describe, expect, it } from "vitest";
-import { deadPeer, pairByButton, setup, stageReplacement } from "./helpers";
+import { crypto, deadPeer, pairByButton, setup, stageReplacement } from "./helpers";
+import { saveRecord } from "../../src/core/store/records";
+import { concat } from "../../src/core/bytes";
 import type { MemoryLink } from "../../src/host/transport/memory";
 
 describe("pairing by button", () => {
@@ -126,6 +128,39 @@ describe("pairing by button", () => {
     // It can pair again.
     b.pairing.clearAll();
     expect(await pairByButton(m.world, a, b)).toBe(true);
+  });
+
+  it("a bindings record this device cannot authenticate is reported and the device starts empty", async () => {
+    const m = await setup();
+    const a = await m.device("lamp-a");
+    const b = await m.device("lamp-b");
+    await pairByButton(m.world, a, b);
+    // A well-formed record (valid checksum) whose payload was not sealed with a's key:
+    // another device's record, or one in an older layout.
+    const key = crypto.randomBytes(16);
+    saveRecord(a.flash, crypto.sha256, "pkb", concat([crypto.randomBytes(13), crypto.aeadSeal(key, crypto.randomBytes(13), new Uint8Array([0x70, 0x6b, 0x62, 0x32]), new Uint8Array(40))]));
+    a.powerOff();
+    await a.powerOn();
+    expect(a.pairing.bindings).toEqual([]);
+    expect(a.last("store-corrupt")?.detail).toMatchObject({ code: "STORE_CORRUPT" });
+    // It pairs again from the empty state.
+    b.pairing.clearAll();
+    expect(await pairByButton(m.world, a, b)).toBe(true);
+    expect(a.pairing.bindings.map((x) => x.sub)).toEqual(["lamp-b"]);
+  });
+
+  it("a commit whose record cannot be written leaves no binding and ends the pairing", async () => {
+    const m = await setup();
+    const a = await m.device("lamp-a");
+    const b = await m.device("lamp-b");
+    a.flash.failWrites = true;
+    expect(await pairByButton(m.world, a, b)).toBe(false);
+    expect(a.pairing.bindings).toEqual([]);
+    expect(a.pairing.conns).toEqual([]);
+    a.flash.failWrites = false;
+    a.powerOff();
+    await a.powerOn();
+    expect(a.pairing.bindings).toEqual([]);
   });
 
   it("bindings survive a reboot and nothing secret is stored in clear", async () => {

@@ -341,13 +341,18 @@ export class Pairing {
 
   /**
    * Call about once a second (a device calls it more often): the window's end, the code
-   * confirmation and replacement deadlines, message deadlines and partial-message expiry.
+   * confirmation and replacement deadlines, message deadlines, partial-message expiry and
+   * expired back-offs.
    */
   tick(): void {
     var self = this;
     var now = self.p.now();
+    var b = self.backoff;
+    var a = Object.keys(b);
+    // Expired back-offs go: each costs memory, and failed peers' addresses can be many.
+    for (var i = 0; i < a.length; i++) if (now >= b[a[i]]) delete b[a[i]];
     if (self.window !== WIN_NONE && now >= self.winEnd) self.closeWindow("timeout");
-    for (var i = self.conns.length - 1; i >= 0; i--) {
+    for (i = self.conns.length - 1; i >= 0; i--) {
       var k = self.conns[i];
       if (k && k.until && now >= k.until) {
         self.drop(k, k.ph === P_CONFIRM ? perr("PAIR_NOT_CONFIRMED", "the code was not confirmed in time")
