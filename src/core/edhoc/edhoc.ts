@@ -284,57 +284,57 @@ function crypt(s: EdhocBase, m: number, data: Bytes, seal: boolean): Bytes {
 }
 
 /**
- * The ephemeral DH (our ephemeral key with the peer's G), then f(): TH_2 = H(G_Y,
- * H(message_1)) and PRK_2e = HKDF-Extract(TH_2, G_XY).
+ * The key schedule's DH stages. Stage 1: the ephemeral DH (our ephemeral key with the
+ * peer's G), TH_2 = H(G_Y, H(message_1)) and PRK_2e = HKDF-Extract(TH_2, G_XY), then k().
+ *
+ * Stage m = 2 or 3, the authentication of message m (2: the responder's, 3: the
+ * initiator's): derives PRK_3e2m (m = 2) or PRK_4e3m (m = 3), mixing in the static DH
+ * secret when that side uses static DH, then MAC_m over context = << [C_R,] ID_CRED, TH,
+ * CRED, ? EAD >> (hash-length for a signing side, the suite's 8 bytes for a static-DH
+ * side). Ours (x our credential): continues with k(our Signature_or_MAC_m). The peer's (x
+ * the credential the application resolved): checks the Signature_or_MAC_m received in
+ * s.sm, then continues with k.
  */
-function dh2(s: EdhocBase, f: () => void): void {
+function auth(s: EdhocBase, m: number, ours: boolean, x: (OwnCredential & PeerCredential) | null, ead: Bytes | null, k: (sm?: Bytes) => void): void {
   var c = s.c;
-  next(s, c.ecdh(s.ek as PrivateKeyRef, (s.i ? s.gy : s.gx) as Bytes), function (gxy) {
-    trace("G_XY", gxy);
-    var th = (s.th = c.sha256(encodeSeq([s.gy, s.h1])));
-    s.h1 = null;
-    trace("TH_2", th);
-    s.p2 = c.hkdfExtract(th, gxy);
-    wipe(gxy);
-    trace("PRK_2e", s.p2);
-    f();
-  });
-}
-
-/**
- * Authentication of message m (2: the responder's, 3: the initiator's). Derives PRK_3e2m
- * (m = 2) or PRK_4e3m (m = 3), mixing in the static DH secret when that side uses static
- * DH, then MAC_m over context = << [C_R,] ID_CRED, TH, CRED, ? EAD >> (hash-length for a
- * signing side, the suite's 8 bytes for a static-DH side). Ours (x our credential):
- * continues with k(our Signature_or_MAC_m). The peer's (x the credential the application
- * resolved): checks the Signature_or_MAC_m received in this.sm, then continues with k.
- */
-function auth(s: EdhocBase, m: number, ours: boolean, x: OwnCredential & PeerCredential, ead: Bytes, k: (sm: Bytes) => void): void {
-  var c = s.c;
-  var stat = (s.method & (m - 1)) !== 0;
-  var idCred = (ours ? x.idCred : s.pc) as Bytes;
-  // Static DH: our static key with the peer's ephemeral key, or our ephemeral key with the peer's static key.
-  next(s, stat ? c.ecdh(ours ? x.priv : (s.ek as PrivateKeyRef), ours ? ((s.i ? s.gy : s.gx) as Bytes) : x.pub) : null, function (g: Bytes | null) {
+  var stat = m < 2 || (s.method & (m - 1)) !== 0;
+  // Our ephemeral key with the peer's ephemeral key, our static key with the peer's
+  // ephemeral key, or our ephemeral key with the peer's static key.
+  next(s, stat ? c.ecdh(ours && m > 1 ? x!.priv : (s.ek as PrivateKeyRef), ours || m < 2 ? ((s.i ? s.gy : s.gx) as Bytes) : x!.pub) : null, function (g: Bytes | null) {
     var prev = (m === 2 ? s.p2 : s.p3) as Bytes;
+    var cr = x as OwnCredential & PeerCredential;
+    var salt, prk, th, idCred, tbs;
+    var mac: Bytes;
+    if (m < 2) {
+      trace("G_XY", g as Bytes);
+      th = s.th = c.sha256(encodeSeq([s.gy, s.h1]));
+      s.h1 = null;
+      trace("TH_2", th);
+      s.p2 = c.hkdfExtract(th, g as Bytes);
+      wipe(g);
+      trace("PRK_2e", s.p2);
+      return k();
+    }
     // Labels: SALT_3e2m 1 / SALT_4e3m 5, MAC_2 2 / MAC_3 6.
-    var salt = g ? edhocKdf(c, prev, 4 * m - 7, s.th as Bytes, HASH_LEN) : null;
-    var prk = salt ? c.hkdfExtract(salt, g as Bytes) : new Uint8Array(prev);
+    salt = g ? edhocKdf(c, prev, 4 * m - 7, s.th as Bytes, HASH_LEN) : null;
+    prk = salt ? c.hkdfExtract(salt, g as Bytes) : new Uint8Array(prev);
     wipe(salt);
     wipe(g);
     if (m === 2) s.p3 = prk;
     else s.p4 = prk;
     trace(m === 2 ? "PRK_3e2m" : "PRK_4e3m", prk);
-    var th = encode(s.th as Bytes);
-    var mac = edhocKdf(c, prk, 4 * m - 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, x.cred, ead], stat ? MAC_LEN : HASH_LEN);
+    th = encode(s.th as Bytes);
+    idCred = (ours ? cr.idCred : s.pc) as Bytes;
+    mac = edhocKdf(c, prk, 4 * m - 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, cr.cred, ead as Bytes], stat ? MAC_LEN : HASH_LEN);
     trace("MAC_" + m, mac);
-    // COSE Sig_structure of EDHOC: ["Signature1", << ID_CRED >>, << TH, CRED, ? EAD >>, MAC].
     // Continued at once, not through next(): its closures would be alive for the rest of the step.
     if (stat) {
       if (!ours && !c.ctEqual(mac, s.sm as Bytes)) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
       return k(mac);
     }
-    var tbs = sigStructure1(idCred, concat([th, x.cred, ead]), mac);
-    next(s, ours ? c.sign(x.priv, tbs) : c.verify(suiteCrv(s.suite, true), x.pub, tbs, s.sm as Bytes), function (v: any) {
+    // COSE Sig_structure of EDHOC: ["Signature1", << ID_CRED >>, << TH, CRED, ? EAD >>, MAC].
+    tbs = sigStructure1(idCred, concat([th, cr.cred, ead as Bytes]), mac);
+    next(s, ours ? c.sign(cr.priv, tbs) : c.verify(suiteCrv(s.suite, true), cr.pub, tbs, s.sm as Bytes), function (v: any) {
       if (!ours && !v) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
       k(ours ? v : mac);
     });
@@ -458,7 +458,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
         if (ct.length <= 32) throw perr("EDHOC_MALFORMED", "message_2 too short");
         s.gy = new Uint8Array(ct.subarray(0, 32));
         ct = ct.subarray(32);
-        return dh2(s, read);
+        return auth(s, 1, true, null, null, read);
       }
       if (n < 3) {
         // Verifies message_2/3 against the credential the application resolved for the peer's ID_CRED.
@@ -484,10 +484,10 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
       var me = b as OwnCredential;
       var eadB = encodeEad(x);
       var send = function () {
-        auth(s, m, true, me as OwnCredential & PeerCredential, eadB, function (sm) {
+        auth(s, m, true, me as OwnCredential & PeerCredential, eadB, function (sm?: Bytes) {
           // ID_CRED travels as just the kid when it is exactly {4: kid}.
           var kid = parseIdCred(me.idCred).kid;
-          var pt = concat([i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(me.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : me.idCred, encode(sm), eadB]);
+          var pt = concat([i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(me.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : me.idCred, encode(sm as Bytes), eadB]);
           trace(i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt);
           // message_3 = bstr(CIPHERTEXT_3), message_2 = bstr(G_Y || CIPHERTEXT_2)
           var gy = i ? EMPTY : (s.gy as Bytes);
@@ -501,7 +501,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
       next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
         s.ek = kp.priv;
         s.gy = kp.pub.subarray(0, 32);
-        dh2(s, send);
+        auth(s, 1, true, null, null, send);
       });
     });
   });
