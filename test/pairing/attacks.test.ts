@@ -190,8 +190,9 @@ describe("refused, with no state change", () => {
     b.press(200);
     expect(await m.world.until(() => a.seen("paired").length > 0 && b.seen("paired").length > 0, 10000)).toBe(true);
     expect(a.pairing.bindings.map((x) => x.sub)).toEqual(["lamp-b"]);
-    // The failed attempts' back-offs expire and are forgotten (no memory held per attacker).
-    await m.world.run(7000);
+    // The failed attempts' back-offs expire and are forgotten (no memory held per attacker;
+    // the last junk link fails by its 10 s message deadline, then 5 s of back-off).
+    await m.world.run(20000);
     expect(Object.keys(a.pairing.backoff)).toEqual([]);
   });
 });

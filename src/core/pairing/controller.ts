@@ -420,6 +420,7 @@ export class Pairing {
     var c = p.crypto;
     var pol = self.pol;
     var me = self.me as Credential;
+    var id = self.id;
     var deny = self.deny;
     while (!k.busy && k.q.length && k.ph !== P_CLOSED) {
       var chn = k.q.shift() as number;
@@ -475,8 +476,118 @@ export class Pairing {
               if (k.init) self.up(k);
             }
           }
-        } else if (chn === CH_EDHOC) step = self.edhoc(k, msg);
-        else throw perr("PAIR_PROTOCOL", "unknown channel");
+        } else if (chn === CH_EDHOC) {
+          // One EDHOC step of either role: start (initiator, no message), message_1 ->
+          // message_2, message_2 -> message_3, message_3 -> message_4, message_4. The trust
+          // decision is made between parsing and verifying the peer's message: a pinned peer
+          // by kid, or a credential by value that chains to our anchors, is not denied or
+          // evicted, fits the policy, and is either already bound with the same key or may be
+          // bound now (open window, capacity, or a replacement window). (The closures made
+          // here only run after this loop has ended: a step sets busy.)
+          var ed = k.ed as Edhoc;
+          var ead: EadItem[] = [];
+          if (!ed) {
+            if (k.s || (k.init && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
+            // A responder outside a window refers to its credential by kid: only pinned peers can follow.
+            var byKid = k.init ? !!k.bound : (DEVICE || !pol.app) && self.window === WIN_NONE;
+            var o = {
+              crypto: c, method: pol.method, suites: [2], eadLabels: k.init ? [EAD_SAS_NONCE] : [EAD_SAS_COMMIT, EAD_SAS_REVEAL],
+              creds: [{ priv: id.priv, cred: id.cred, idCred: byKid ? idCredKid(me.kid) : idCredByValue(id.cred, id.issuer) }],
+            };
+            k.ed = ed = new (k.init ? EdhocInitiator : EdhocResponder)(o) as Edhoc;
+            if (k.init) {
+              if (!k.bound && pol.confirmCode) {
+                k.nI = c.randomBytes(SAS_NONCE);
+                ead.push({ label: EAD_SAS_COMMIT, value: c.sha256(k.nI).subarray(0, 16) });
+              }
+              step = ed.message1(ead).then(function (m1) {
+                self.out(k, CH_EDHOC, m1);
+              });
+            } else {
+              p.ui("busy");
+              step = ed.processMessage1(msg as Bytes).then(function (info) {
+                k.nI = eadValue(info.ead, EAD_SAS_COMMIT);
+                if (k.nI) {
+                  k.nR = c.randomBytes(SAS_NONCE);
+                  ead.push({ label: EAD_SAS_NONCE, value: k.nR });
+                }
+                return ed.message2(ead);
+              }).then(function (m2) {
+                self.out(k, CH_EDHOC, m2);
+              });
+            }
+          } else if (k.init && ed.complete) {
+            step = ed.processMessage4(msg as Bytes).then(function () {
+              self.up(k);
+            });
+          } else step = (k.init ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello) {
+            // After the trust decision: the confirmation code's nonces, then the peer's proof.
+            var verify = function (pc: PeerCredential): Promise<void> {
+              // A new peer with the code on: the initiator needs N_R (and reveals N_I), the
+              // responder the N_I that matches the commitment of message_1.
+              if (!k.bound && (k.init ? k.nI : pol.confirmCode)) {
+                var n = eadValue(h.ead, k.init ? EAD_SAS_NONCE : EAD_SAS_REVEAL);
+                if (!n || !k.nI) throw perr("PAIR_NO_CODE", "peer did not take part in the confirmation code");
+                if (k.init) {
+                  k.nR = n;
+                  ead.push({ label: EAD_SAS_REVEAL, value: k.nI });
+                } else {
+                  if (!bytesEqual(c.sha256(n).subarray(0, 16), k.nI)) throw perr("PAIR_SAS_COMMIT", "revealed nonce does not match its commitment");
+                  k.nI = n;
+                }
+              }
+              return k.init ? ed.verifyMessage2(pc) : ed.verifyMessage3(pc);
+            };
+            var parts = readIdCredParts(h.idCred);
+            if (parts.kid) {
+              var b = self.find(parts.kid, true);
+              if (!b) throw perr("EDHOC_UNKNOWN_CRED", "no pinned peer with that kid");
+              k.bound = k.peer = b;
+              return verify(b);
+            }
+            return validateChain(c, parts.cred as Bytes, {
+              anchors: self.anchors, intermediates: parts.issuer ? [parts.issuer] : [], deny: self.deny,
+              policy: { roles: pol.roles as ("device" | "app" | "ca")[], models: pol.models || undefined },
+            }).then(function (v: ValidatedPeer) {
+              var l = self.bindings;
+              var b = self.find(v.sub);
+              var i;
+              if (b) {
+                if (!bytesEqual(b.pub, v.pub)) {
+                  p.report("key-mismatch", { sub: v.sub });
+                  throw perr("PAIR_KEY_MISMATCH", "a bound identity presented a different key");
+                }
+                if (!self.find(v.sub, true)) throw perr("CRED_REVOKED", "bound peer is revoked");
+                if (k.bound && k.bound !== b) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
+                k.bound = b;
+              } else {
+                if (k.bound) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
+                if (self.set.evicted.indexOf(v.sub) >= 0) throw perr("PAIR_EVICTED", "this unit was replaced and is refused");
+                if (v.sub === me.sub) throw perr("PAIR_SELF", "a device cannot pair with itself");
+                if ((DEVICE || !pol.app) && self.window === WIN_NONE) throw perr("PAIR_NO_WINDOW", "no pairing window is open");
+                if (l.length >= pol.capacity) {
+                  // Full: only a replacement window helps. It takes over, with capacity 1, the only
+                  // binding, else the oldest of the same model.
+                  for (i = 0; self.window === WIN_REPLACE && i < l.length; i++) {
+                    if ((pol.capacity === 1 || l[i].model === v.model) && (!b || l[i].n < b.n)) b = l[i];
+                  }
+                  if (!(k.repl = b)) throw perr("PAIR_FULL", "all binding slots are taken");
+                }
+                for (i = 0; i < self.conns.length; i++) {
+                  var x = self.conns[i];
+                  if (x !== k && x.ph !== P_CLOSED && x.ph !== P_READY && x.peer) throw perr("PAIR_BUSY", "another pairing is in progress");
+                }
+              }
+              k.peer = v;
+              return verify(v);
+            });
+          }).then(function () {
+            return k.init ? ed.message3(ead) : ed.message4();
+          }).then(function (m) {
+            self.out(k, CH_EDHOC, m);
+            if (!k.init) self.up(k);
+          });
+        } else throw perr("PAIR_PROTOCOL", "unknown channel");
       } catch (e) {
         self.drop(k, e, chn === CH_EDHOC);
       }
@@ -490,126 +601,6 @@ export class Pairing {
         });
       }
     }
-  }
-
-  /**
-   * One EDHOC step of either role: start (initiator, no message), message_1 -> message_2,
-   * message_2 -> message_3, message_3 -> message_4, message_4. The trust decision is made
-   * between parsing and verifying the peer's message: a pinned peer by kid, or a
-   * credential by value that chains to our anchors, is not denied or evicted, fits the
-   * policy, and is either already bound with the same key or may be bound now (open
-   * window, capacity, or a replacement window).
-   */
-  edhoc(k: Conn, msg: Bytes | null): Promise<unknown> {
-    var self = this;
-    var p = self.p;
-    var c = p.crypto;
-    var pol = self.pol;
-    var id = self.id;
-    var ed = k.ed as Edhoc;
-    var ead: EadItem[] = [];
-    if (!ed) {
-      if (k.s || (k.init && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
-      // A responder outside a window refers to its credential by kid: only pinned peers can follow.
-      var byKid = k.init ? !!k.bound : (DEVICE || !pol.app) && self.window === WIN_NONE;
-      var o = {
-        crypto: c, method: pol.method, suites: [2], eadLabels: k.init ? [EAD_SAS_NONCE] : [EAD_SAS_COMMIT, EAD_SAS_REVEAL],
-        creds: [{ priv: id.priv, cred: id.cred, idCred: byKid ? idCredKid((self.me as Credential).kid) : idCredByValue(id.cred, id.issuer) }],
-      };
-      k.ed = ed = new (k.init ? EdhocInitiator : EdhocResponder)(o) as Edhoc;
-      if (k.init) {
-        if (!k.bound && pol.confirmCode) {
-          k.nI = c.randomBytes(SAS_NONCE);
-          ead.push({ label: EAD_SAS_COMMIT, value: c.sha256(k.nI).subarray(0, 16) });
-        }
-        return ed.message1(ead).then(function (m1) {
-          self.out(k, CH_EDHOC, m1);
-        });
-      }
-      p.ui("busy");
-      return ed.processMessage1(msg as Bytes).then(function (info) {
-        k.nI = eadValue(info.ead, EAD_SAS_COMMIT);
-        if (k.nI) {
-          k.nR = c.randomBytes(SAS_NONCE);
-          ead.push({ label: EAD_SAS_NONCE, value: k.nR });
-        }
-        return ed.message2(ead);
-      }).then(function (m2) {
-        self.out(k, CH_EDHOC, m2);
-      });
-    }
-    if (k.init && ed.complete) {
-      return ed.processMessage4(msg as Bytes).then(function () {
-        self.up(k);
-      });
-    }
-    return (k.init ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello) {
-      // After the trust decision: the confirmation code's nonces, then the peer's proof.
-      var verify = function (pc: PeerCredential): Promise<void> {
-        // A new peer with the code on: the initiator needs N_R (and reveals N_I), the
-        // responder the N_I that matches the commitment of message_1.
-        if (!k.bound && (k.init ? k.nI : pol.confirmCode)) {
-          var n = eadValue(h.ead, k.init ? EAD_SAS_NONCE : EAD_SAS_REVEAL);
-          if (!n || !k.nI) throw perr("PAIR_NO_CODE", "peer did not take part in the confirmation code");
-          if (k.init) {
-            k.nR = n;
-            ead.push({ label: EAD_SAS_REVEAL, value: k.nI });
-          } else {
-            if (!bytesEqual(c.sha256(n).subarray(0, 16), k.nI)) throw perr("PAIR_SAS_COMMIT", "revealed nonce does not match its commitment");
-            k.nI = n;
-          }
-        }
-        return k.init ? ed.verifyMessage2(pc) : ed.verifyMessage3(pc);
-      };
-      var parts = readIdCredParts(h.idCred);
-      if (parts.kid) {
-        var b = self.find(parts.kid, true);
-        if (!b) throw perr("EDHOC_UNKNOWN_CRED", "no pinned peer with that kid");
-        k.bound = k.peer = b;
-        return verify(b);
-      }
-      return validateChain(c, parts.cred as Bytes, {
-        anchors: self.anchors, intermediates: parts.issuer ? [parts.issuer] : [], deny: self.deny,
-        policy: { roles: pol.roles as ("device" | "app" | "ca")[], models: pol.models || undefined },
-      }).then(function (v: ValidatedPeer) {
-        var l = self.bindings;
-        var b = self.find(v.sub);
-        var i;
-        if (b) {
-          if (!bytesEqual(b.pub, v.pub)) {
-            p.report("key-mismatch", { sub: v.sub });
-            throw perr("PAIR_KEY_MISMATCH", "a bound identity presented a different key");
-          }
-          if (!self.find(v.sub, true)) throw perr("CRED_REVOKED", "bound peer is revoked");
-          if (k.bound && k.bound !== b) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
-          k.bound = b;
-        } else {
-          if (k.bound) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
-          if (self.set.evicted.indexOf(v.sub) >= 0) throw perr("PAIR_EVICTED", "this unit was replaced and is refused");
-          if (v.sub === (self.me as Credential).sub) throw perr("PAIR_SELF", "a device cannot pair with itself");
-          if ((DEVICE || !pol.app) && self.window === WIN_NONE) throw perr("PAIR_NO_WINDOW", "no pairing window is open");
-          if (l.length >= pol.capacity) {
-            // Full: only a replacement window helps. It takes over, with capacity 1, the only
-            // binding, else the oldest of the same model.
-            for (i = 0; self.window === WIN_REPLACE && i < l.length; i++) {
-              if ((pol.capacity === 1 || l[i].model === v.model) && (!b || l[i].n < b.n)) b = l[i];
-            }
-            if (!(k.repl = b)) throw perr("PAIR_FULL", "all binding slots are taken");
-          }
-          for (i = 0; i < self.conns.length; i++) {
-            var x = self.conns[i];
-            if (x !== k && x.ph !== P_CLOSED && x.ph !== P_READY && x.peer) throw perr("PAIR_BUSY", "another pairing is in progress");
-          }
-        }
-        k.peer = v;
-        return verify(v);
-      });
-    }).then(function () {
-      return k.init ? ed.message3(ead) : ed.message4();
-    }).then(function (m) {
-      self.out(k, CH_EDHOC, m);
-      if (!k.init) self.up(k);
-    });
   }
 
   /**
