@@ -64,7 +64,7 @@ export interface SeBus {
  * `io(k, a, cb)`: k 0 wake; 1 write a: the bytes (word address first), or a lone word
  * address as a number (idle, sleep, reset; Espruino's I2C.writeTo takes either); 2 read a bytes.
  * cb(null, bytes) for a read (bytes null when the chip does not acknowledge), cb(null)
- * for a wake or an acknowledged write, cb(error SE_NACK) for a write it does not
+ * for a wake or an acknowledged write (a second argument is ignored), cb(error SE_NACK) for a write it does not
  * acknowledge, cb(other error) when the link itself fails. cb may run synchronously.
  */
 export interface SeIoBus {

@@ -131,9 +131,10 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
  *  2 sign(priv, message): the same Nonce then Sign mode 0xA0. Unless the driver already had
  *    a Random with seed update (the firmware's boot seRandom(d, 0)), one is queued ahead of
  *    the first Sign; best effort (a failed seed update does not stop the Sign).
- *  3 ecdh(priv, peer): peer 64 bytes x||y, or 32 bytes x completed by decompress (y or
- *    x||y, m here once done) and written straight into the packet. ECDH mode 0x0C: result
- *    in the output buffer, in the clear; 0x01: private key from TempKey.
+ *  3 ecdh(priv, peer): peer 64 bytes x||y, or 32 bytes x completed by decompress (its y
+ *    or x||y comes back in m after the deferral below) and written straight into the
+ *    packet. ECDH mode 0x0C: result in the output buffer, in the clear; 0x01: private key
+ *    from TempKey.
  * A key operation uses the provider the reference leads to (only this module makes such
  * references, so their slots are right by construction); a TempKey reference is stale once
  * a newer ephemeral replaced it or the driver's epoch moved (the chip lost it).
