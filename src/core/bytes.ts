@@ -57,36 +57,39 @@ export function fromHex(s: string): Bytes {
 
 /**
  * UTF-8 both ways, by hand (Espruino has no TextEncoder): a string is encoded, bytes are
- * decoded. One function, because decoding checks itself by encoding its result again:
- * overlong forms, truncated sequences, stray continuation bytes and code points beyond
- * U+10FFFF never re-encode to the same bytes, and a surrogate code point decodes as
+ * decoded. One function, because decoding checks itself by encoding the code points it
+ * read again: overlong forms, truncated sequences and stray continuation bytes never
+ * re-encode to the same bytes, and a surrogate or a code point beyond U+10FFFF is read as
  * U+FFFF, which does not either. Encoding writes a lone surrogate as is (3 bytes).
  */
 function utf8(x: string | Bytes): any {
+  var str = typeof x === "string";
   var out: any = [];
-  var i, c, n;
-  if (typeof x === "string") {
-    for (i = 0; i < x.length; i++) {
-      c = x.charCodeAt(i);
-      if (c >> 10 === 54 && x.charCodeAt(i + 1) >> 10 === 55) c = ((c - 0xd7c0) << 10) + (x.charCodeAt(++i) & 0x3ff); // a surrogate pair
-      // n continuation bytes; the lead byte is 0xc0, 0xe0 or 0xf0 with the top bits.
-      n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
-      out.push(n ? ((0xff00 >> (n + 1)) & 0xff) | (c >> (6 * n)) : c);
-      while (n-- > 0) out.push(0x80 | ((c >> (6 * n)) & 63));
+  var s = "";
+  var i = 0;
+  var c, n;
+  while (i < x.length) {
+    if (str) {
+      c = (x as string).charCodeAt(i++);
+      if (c >> 10 === 54 && (x as string).charCodeAt(i) >> 10 === 55) c = ((c - 0xd7c0) << 10) + ((x as string).charCodeAt(i++) & 0x3ff); // a surrogate pair
+    } else {
+      c = (x as Bytes)[i++];
+      // n continuation bytes follow the lead byte.
+      n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+      c &= 0x7f >> (n && n + 1);
+      while (n-- > 0) c = (c << 6) | ((x as Bytes)[i++] & 63);
+      if (c >> 11 === 27 || c > 0x10ffff) c = 0xffff;
+      s += c < 0x10000 ? String.fromCharCode(c) : String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 + (c & 0x3ff));
     }
-    return new Uint8Array(out);
+    // n continuation bytes; the lead byte is 0xc0, 0xe0 or 0xf0 with the top bits.
+    n = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+    out.push(n ? ((0xff00 >> (n + 1)) & 0xff) | (c >> (6 * n)) : c);
+    while (n-- > 0) out.push(0x80 | ((c >> (6 * n)) & 63));
   }
-  out = "";
-  for (i = 0; i < x.length; ) {
-    c = x[i++];
-    n = c < 0xc0 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-    c &= 0x7f >> (n && n + 1);
-    while (n-- > 0) c = (c << 6) | (x[i++] & 63);
-    if (c >> 11 === 27) c = 0xffff;
-    out += c < 0x10000 ? String.fromCharCode(c) : String.fromCharCode(0xd7c0 + (c >> 10), 0xdc00 + (c & 0x3ff));
-  }
-  if (!ctEqual(utf8(out), x)) throw perr("BAD_UTF8", "invalid UTF-8");
-  return out;
+  out = new Uint8Array(out);
+  if (str) return out;
+  if (!ctEqual(out, x as Bytes)) throw perr("BAD_UTF8", "invalid UTF-8");
+  return s;
 }
 
 export var utf8Encode: (s: string) => Bytes = utf8;
