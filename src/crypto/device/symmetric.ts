@@ -145,9 +145,9 @@ interface State {
   k: Entry;
   v: Bytes;
   n: number;
-  /** The seed function, if the provider reseeds itself, and the reseed interval (0: 2^20). */
-  s?: () => Bytes;
-  i: number;
+  /** The seed function, if the provider reseeds itself, and the reseed interval (none: 2^20). */
+  s: (() => Bytes) | false;
+  i?: number;
   /** The fallbacks' forget, if any. */
   f?: () => void;
 }
@@ -161,7 +161,7 @@ function chk(x: unknown, y: unknown, n?: number, lo?: number, hi?: number): void
 
 /** SHA-256 of d (the provider's sha256). */
 function hash(d: Bytes): Bytes {
-  if (!(d instanceof U)) throw perr("CRYPTO_BAD_INPUT", "data must be a Uint8Array");
+  chk(d, d);
   var r = D.h(d);
   if (!r) throw perr("CRYPTO_NATIVE", "the native SHA256 printed an error");
   return new U(r);
@@ -369,8 +369,8 @@ export function createNativeSymmetric(native: EspruinoCrypto | null, seedEntropy
   d.h = sha || fallback![0];
   d.b = a ? { encryptBlock: aes, cbcMac: aes, ctr: aes, inPlace: true } : fallback![1];
   d.f = fallback && fallback[2];
-  d.s = typeof seedEntropy === "function" ? seedEntropy : undefined;
-  d.i = reseedInterval || 0;
+  d.s = typeof seedEntropy === "function" && seedEntropy;
+  d.i = reseedInterval;
   reseed(d.s ? d.s() : (seedEntropy as Bytes), utf8Encode("pairkit device DRBG"));
   return {
     randomBytes: randomBytes,
