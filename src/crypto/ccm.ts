@@ -95,10 +95,10 @@ export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data:
   }
   b.set(aad, 16 + ahdr);
 
-  // T, the CBC-MAC, is copied into b at once: opening, to b[0, 16) (free now); sealing, to
-  // the tag slot before the payload. (t, which may be a view of the native result, is
-  // reassigned right after.)
-  b.set((t = bc.cbcMac(key, b.subarray(0, e))), open ? 0 : p - 16);
+  // T, the CBC-MAC, is copied into b at once (not kept in a variable, which would also keep
+  // the native result it may be a view of): opening, to b[0, 16) (free now); sealing, to
+  // the tag slot before the payload.
+  b.set(bc.cbcMac(key, b.subarray(0, e)), open ? 0 : p - 16);
   if (open) {
     // Compare T with the saved tag on tagLen bytes: T's bytes past tagLen are made equal
     // to the saved ones, then four word XORs.
