@@ -22,6 +22,7 @@ import { concat, utf8Decode, utf8Encode, wipe, type Bytes } from "../bytes";
 import { perr } from "../errors";
 import { loadRecord, saveRecord, type FlashStore } from "../store/records";
 import type { SymmetricCrypto } from "../../crypto/provider";
+import { BINDINGS_NONCE, BINDINGS_RECORD } from "./sas";
 
 export interface Binding {
   /** Peer identity (credential sub). */
@@ -49,9 +50,8 @@ export interface BindingSet {
   next: number;
 }
 
-export var BINDINGS_RECORD = "pkb";
+export { BINDINGS_RECORD };
 var AAD = [0x70, 0x6b, 0x62, 0x32]; // "pkb2"
-var NONCE = 13;
 
 /**
  * With s: encrypts and saves the whole set as one power-loss-safe record (returns s).
@@ -76,7 +76,7 @@ export function bindingStore(c: SymmetricCrypto, fs: FlashStore, key: Bytes, s?:
       parts.push(new Uint8Array([d.length >> 8, d.length]), d);
     }
     pt = concat(parts);
-    var nonce = c.randomBytes(NONCE);
+    var nonce = c.randomBytes(BINDINGS_NONCE);
     var ct = c.aeadSeal(key, nonce, new Uint8Array(AAD), pt);
     wipe(pt);
     saveRecord(fs, c.sha256, BINDINGS_RECORD, concat([nonce, ct]));
@@ -84,8 +84,8 @@ export function bindingStore(c: SymmetricCrypto, fs: FlashStore, key: Bytes, s?:
   }
   var r = loadRecord(fs, c.sha256, BINDINGS_RECORD);
   if (!r) return null;
-  if (r.data.length < NONCE + 8) throw perr("STORE_CORRUPT", "bindings record too short");
-  pt = c.aeadOpen(key, r.data.subarray(0, NONCE), new Uint8Array(AAD), r.data.subarray(NONCE)) as Bytes;
+  if (r.data.length < BINDINGS_NONCE + 8) throw perr("STORE_CORRUPT", "bindings record too short");
+  pt = c.aeadOpen(key, r.data.subarray(0, BINDINGS_NONCE), new Uint8Array(AAD), r.data.subarray(BINDINGS_NONCE)) as Bytes;
   if (!pt) throw perr("STORE_CORRUPT", "bindings record failed authentication");
   var at = 0;
   // The next field, copied out of the plaintext (which is wiped below): t < 0 a string,

@@ -17,9 +17,9 @@
  * which also binds it to this session's PRK_out. The controller derives it where it shows
  * it (one function fewer on a device).
  *
- * This module also holds the pairing controller's numeric constants. It has no imports
- * (types only), so esbuild inlines its constants into device bundles instead of keeping
- * each as a variable.
+ * This module also holds the constants of the pairing controller and of the bindings
+ * record. It has no imports (types only), so esbuild inlines its constants into device
+ * bundles instead of keeping each as a variable.
  *
  * Espruino subset.
  */
@@ -44,6 +44,10 @@ export const M_CONFIRM = 1, M_PING = 2, M_PONG = 3, M_DENYVER = 4, M_DENYREQ = 5
 
 /** Flash record of the newest deny list. */
 export const DENY_RECORD = "pkd";
+
+/** Flash record of the bindings (bindings.ts) and the length of its AES-CCM nonce. */
+export const BINDINGS_RECORD = "pkb";
+export const BINDINGS_NONCE = 13;
 
 /** Finds the value of an EAD item with a 16-byte value; null when absent or malformed. */
 export function eadValue(items: EadItem[], label: number): Uint8Array | null {
