@@ -1,6 +1,8 @@
 // Device-build source transform (esbuild plugin), applied to the shipped bundle only:
-//  - the human message of every perr(code, message, ...) becomes "": a device has no one to
-//    read it, the stable code stays, and the messages were a quarter of the bundle;
+//  - the human message of every perr(code, message, ...) is dropped (0 where a detail
+//    follows): a device has no one to read it, the stable code stays, and the messages were
+//    a quarter of the bundle;
+//  - `DEVICE` (src/core/target.ts) becomes the literal `true` in every module that imports it;
 //  - calls to test-only tracing (`trace(...)` statements in the EDHOC core) are removed;
 //  - every error code becomes its short form from build/error-codes.json ("EDHOC_MALFORMED"
 //    -> "E3": a family letter and a number), and a family prefix used in a check such as
@@ -67,7 +69,7 @@ function keepNewlines(text) {
   return text.replace(/[^\n]/g, "");
 }
 
-/** Replaces the second argument of every `perr(` call with "". */
+/** Drops the second argument of every `perr(` call (0 in its place when a third follows). */
 export function stripMessages(src) {
   var out = "";
   var at = 0;
@@ -80,7 +82,9 @@ export function stripMessages(src) {
     if (src[e1] !== ",") continue;
     var a2 = e1 + 1;
     var e2 = skipExpr(src, a2);
-    out += src.slice(at, a2) + ' ""' + keepNewlines(src.slice(a2, e2));
+    // The last argument goes with its comma; before a detail a 0 holds its place.
+    if (src[e2] === ")") out += src.slice(at, e1) + keepNewlines(src.slice(e1, e2));
+    else out += src.slice(at, a2) + "0" + keepNewlines(src.slice(a2, e2));
     at = e2;
     re.lastIndex = e2;
   }
@@ -108,12 +112,26 @@ export function stripCalls(src, name) {
   return out + src.slice(at);
 }
 
+/**
+ * `DEVICE` becomes the literal `true` in a module that imports it from src/core/target.ts:
+ * esbuild inlines an imported constant only when it prints, after dead-code removal, so
+ * `if (!DEVICE) {...}` would stay in the bundle as `if (!!0) {...}`. The import line
+ * becomes blank (same line count).
+ */
+export function inlineDevice(src, path) {
+  if (/\/src\/core\/target\.ts$/.test(path || "")) return src;
+  var re = /^import \{ DEVICE \} from "(\.\.?\/)+(core\/)?target";$/m;
+  if (!re.test(src)) return src;
+  return src.replace(re, "").replace(/(^|[^.\w$"'])DEVICE\b/g, "$1true");
+}
+
 export function deviceSourcePlugin() {
   return {
     name: "pairkit-device-source",
     setup(build) {
       build.onLoad({ filter: /\/(src|firmware)\/.*\.ts$/ }, function (args) {
         var src = readFileSync(args.path, "utf8");
+        src = inlineDevice(src, args.path);
         src = stripMessages(src);
         if (/edhoc\/edhoc\.ts$/.test(args.path)) src = stripCalls(src, "trace");
         src = shortenCodes(src, args.path);

@@ -1,7 +1,8 @@
 /**
- * Build target. Device bundles define PK_DEVICE (build/boards.mjs); esbuild inlines this
- * constant across modules, so `if (!DEVICE) { ... }` removes a host-only feature (suite 0,
- * message_4, KeyUpdate, ...) from every device bundle. It only ever removes whole
+ * Build target. The device build turns `DEVICE` into the literal `true` in every module
+ * that imports it (build/strip.mjs inlineDevice), so `if (!DEVICE) { ... }` removes a
+ * host-only feature (suite 0, KeyUpdate, options only tests pass, ...) from every device
+ * bundle. Import it exactly as `import { DEVICE } from "../target";` (any relative path). It only ever removes whole
  * features: host and device never run two implementations of the same thing, so the
  * tests of the shared code test what devices run.
  */

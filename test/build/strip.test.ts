@@ -2,14 +2,14 @@
 // line numbers stay.
 import { expect, it } from "vitest";
 // @ts-ignore JavaScript module
-import { longCode, shortenCodes, stripCalls, stripMessages } from "../../build/strip.mjs";
+import { inlineDevice, longCode, shortenCodes, stripCalls, stripMessages } from "../../build/strip.mjs";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 it("replaces perr messages, keeps codes, details, declarations and line count", () => {
   const src = 'function perr(code, message) {}\nthrow perr("X_BAD", "too " + f(a, b) +\n  "long", { d: 1 });\nperr("Y", `t,${x}`);';
   const out = stripMessages(src);
-  expect(out).toBe('function perr(code, message) {}\nthrow perr("X_BAD", ""\n, { d: 1 });\nperr("Y", "");');
+  expect(out).toBe('function perr(code, message) {}\nthrow perr("X_BAD",0\n, { d: 1 });\nperr("Y");');
   expect(out.split("\n").length).toBe(src.split("\n").length);
 });
 
@@ -41,4 +41,10 @@ it("refuses a code the table lacks, and the table is one-to-one with one letter 
   for (const [code, short] of Object.entries(t.codes) as [string, string][]) {
     expect(short[0]).toBe(t.families[code.slice(0, code.indexOf("_"))]);
   }
+});
+
+it("makes DEVICE a literal where it is imported, so the minifier can drop host-only blocks", () => {
+  const src = 'import { DEVICE } from "../target";\nif (!DEVICE) hostOnly();\nvar x = o.DEVICE || DEVICE ? 1 : 2;';
+  expect(inlineDevice(src, "/r/src/core/edhoc/edhoc.ts")).toBe('\nif (!true) hostOnly();\nvar x = o.DEVICE || true ? 1 : 2;');
+  expect(inlineDevice("var DEVICE = 1; f(DEVICE);", "/r/src/x.ts")).toBe("var DEVICE = 1; f(DEVICE);"); // not the imported one
 });
