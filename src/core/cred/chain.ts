@@ -75,33 +75,31 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
   try {
     peer = parseCredential(credBytes);
     // The store: anchors (the first na entries), then intermediates. Byte-identical
-    // duplicates are merged; two CAs with one kid and different keys are refused.
+    // duplicates are merged; two CAs with one kid and different keys are refused. The leaf
+    // comes last and is only compared: it may be a store entry itself (an anchor ends the
+    // walk at once), and any other entry with its kid is a collision.
     var store: Credential[] = [];
     var nA = (opts.anchors || []).length;
-    var all = (opts.anchors || []).concat(opts.intermediates || []);
+    var all = (opts.anchors || []).concat(opts.intermediates || [], [peer]);
+    var last = all.length - 1;
     var na = 0;
+    var top = false;
     var o;
-    for (i = 0; i < all.length; i++) {
+    for (i = 0; i <= last; i++) {
       c = all[i];
       if (c instanceof Uint8Array) c = parseCredential(c, i < nA ? "CRED_BAD_ANCHOR" : "");
       if (i < nA && (c.role !== "ca" || !bytesEqual(c.issuerKid, c.kid) || c.iss !== c.sub))
         throw perr("CRED_BAD_ANCHOR", "anchor '" + c.sub + "' is not a self-issued CA");
-      for (var j = 0; c && j < store.length; j++) {
+      for (var j = 0, add = i < last; j < store.length; j++) {
         o = store[j];
-        if (bytesEqual(o.bytes, c.bytes)) c = null;
-        else if (bytesEqual(o.kid, c.kid) && !bytesEqual(o.pub, c.pub))
-          throw perr("CRED_KID_COLLISION", "CAs '" + o.sub + "' and '" + c.sub + "' share a kid");
+        if (bytesEqual(o.bytes, c.bytes)) {
+          add = false;
+          if (i === last) top = j < na;
+        } else if (bytesEqual(o.kid, c.kid) && (i === last || !bytesEqual(o.pub, c.pub)))
+          throw perr("CRED_KID_COLLISION", "'" + o.sub + "' and '" + c.sub + "' share a kid");
       }
-      if (c) store.push(c);
+      if (add) store.push(c);
       if (i < nA) na = store.length;
-    }
-    // The leaf may be a store entry itself (an anchor ends the walk at once); any other
-    // entry with its kid is a collision.
-    var top = false;
-    for (i = 0; i < store.length; i++) {
-      if (bytesEqual(store[i].bytes, peer.bytes)) top = i < na;
-      else if (bytesEqual(store[i].kid, peer.kid))
-        throw perr("CRED_KID_COLLISION", "kid equals that of CA '" + store[i].sub + "'");
     }
     chain = [peer];
     // Walk up by the protected-header kid until an anchor (at most one intermediate).
