@@ -10,11 +10,11 @@
  * pairing have been met, and every store update is one atomic record write.
  *
  * Shaped for a device's memory, where every function costs variables for as long as it
- * exists: few methods (one message dispatcher, one EDHOC step for both roles, one state
- * step `up`, one `drop` for failures and closes), no timers (the window, the code
- * confirmation and the replacement fail-safe are deadlines checked by tick(), like the
- * channels' message deadlines), and a connection is its channel object with the pairing
- * state added.
+ * exists: few methods (one message dispatcher for session records, reconnects and the
+ * EDHOC steps of both roles; one state step `up`; one `drop` for failures and closes), no
+ * timers (the window, the code confirmation and the replacement fail-safe are deadlines
+ * checked by tick(), like the channels' message deadlines), and a connection is its
+ * channel object with the pairing state added.
  *
  * Devices lack the app role (policy.app, confirmCode()): apps run on hosts.
  *
@@ -89,7 +89,7 @@ export interface Platform {
   flash: FlashStore;
   /** Milliseconds. Called as a plain function (every channel keeps it as its clock), so it must not rely on `this`. */
   now(): number;
-  /** Timers: not used any more (tick() checks every deadline); platforms may still pass them. */
+  /** Timers: not needed (tick() checks every deadline, no closure per timer); platforms may still pass them. */
   after?(ms: number, fn: () => void): unknown;
   cancel?(h: unknown): void;
   /** Opens a link to a peer by transport address (central / client role). */
@@ -215,17 +215,17 @@ export class Pairing {
     var p = self.p;
     var pol = self.pol;
     if (ms >= pol.clearHoldMs) return self.clearAll();
-    var r = ms >= pol.replaceHoldMs;
-    for (var i = 0; !r && i < self.conns.length; i++) {
+    var rw = ms >= pol.replaceHoldMs;
+    for (var i = 0; !rw && i < self.conns.length; i++) {
       var k = self.conns[i];
       if (k.ph === P_CONFIRM && !((k.cf as number) & 1)) return self.up(k);
     }
-    ms = r ? pol.replaceWindowMs : pol.pairWindowMs;
-    self.window = r ? WIN_REPLACE : WIN_PAIR;
+    ms = rw ? pol.replaceWindowMs : pol.pairWindowMs;
+    self.window = rw ? WIN_REPLACE : WIN_PAIR;
     self.winEnd = p.now() + ms;
     self.adv = concat([new Uint8Array([0x70, 0x6b, self.window]), p.crypto.randomBytes(4)]);
-    p.ui(r ? "replace-window" : "window");
-    p.report("window-open", { kind: r ? "replace" : "pair", ms: ms });
+    p.ui(rw ? "replace-window" : "window");
+    p.report("window-open", { kind: rw ? "replace" : "pair", ms: ms });
   }
 
   closeWindow(why: string): void {
