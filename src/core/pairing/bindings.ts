@@ -98,6 +98,7 @@ export function bindingStore(c: SymmetricCrypto, fs: FlashStore, key: Bytes, s?:
     return t < 0 ? utf8Decode(y) : t === 1 ? +utf8Decode(y) : y;
   };
   var out: BindingSet;
+  // (No return inside: Espruino skips a finally block after a return.)
   try {
     out = { list: [], evicted: [], next: f(1) };
     for (i = f(1); i > 0; i--) out.list.push({ sub: f(-1), model: f(-1), role: f(-1), kid: f(0), pub: f(64), cred: f(0), secret: f(32), n: f(1), addr: f(-1) });
