@@ -82,32 +82,28 @@ export function encode(v: CborValue, depth?: number): Bytes;
 export function encode(v: any, depth?: number): Bytes {
   var d = (depth || 0) + 1;
   if (d > 9) throw perr("CBOR_DEPTH", "CBOR nesting deeper than 8");
-  var out: Bytes[], i, ek: Bytes[], ix: number[];
+  var out: Bytes[], i, e: any[];
   if (typeof v === "number") {
     if (v !== Math.floor(v) || Math.abs(v) > 9007199254740992) throw perr("CBOR_UNSUPPORTED", "only integers up to 2^53 can be encoded");
     return v < 0 ? encHead(1, -1 - v) : encHead(0, v);
   }
   if (typeof v === "boolean" || v === null) return encHead(7, v ? 21 : v === null ? 22 : 20);
-  if (typeof v === "string" || v instanceof Uint8Array) {
-    var s = typeof v === "string" ? utf8Encode(v) : v;
-    out = [encHead(s === v ? 2 : 3, s.length), s];
-  } else if (Array.isArray(v)) {
+  var text = typeof v === "string";
+  if (text) v = utf8Encode(v);
+  if (v instanceof Uint8Array) out = [encHead(text ? 3 : 2, v.length), v];
+  else if (Array.isArray(v)) {
     out = [encHead(4, v.length)];
     for (i = 0; i < v.length; i++) out.push(encode(v[i], d));
   } else if (v && v.$map === 1) {
     if (v.k.length !== v.v.length) throw perr("CBOR_UNSUPPORTED", "map keys and values differ in number");
-    // Deterministic order: keys sorted by their encoded bytes.
-    ek = [];
-    ix = [];
-    for (i = 0; i < v.k.length; i++) {
-      ek.push(encode(v.k[i]));
-      ix.push(i);
-    }
-    ix.sort(function (a, b) { return cmpBytes(ek[a], ek[b]); });
-    out = [encHead(5, ix.length)];
-    for (i = 0; i < ix.length; i++) {
-      if (i > 0 && cmpBytes(ek[ix[i - 1]], ek[ix[i]]) === 0) throw perr("CBOR_DUP_KEY", "duplicate map key");
-      out.push(ek[ix[i]], encode(v.v[ix[i]], d));
+    // Deterministic order: entries sorted by their keys' encoded bytes.
+    e = [];
+    for (i = 0; i < v.k.length; i++) e.push([encode(v.k[i]), v.v[i]]);
+    e.sort(function (a, b) { return cmpBytes(a[0], b[0]); });
+    out = [encHead(5, e.length)];
+    for (i = 0; i < e.length; i++) {
+      if (i && !cmpBytes(e[i - 1][0], e[i][0])) throw perr("CBOR_DUP_KEY", "duplicate map key");
+      out.push(e[i][0], encode(e[i][1], d));
     }
   } else if (v && typeof v.$tag === "number") out = [encHead(6, v.$tag), encode(v.v, d)];
   else throw perr("CBOR_UNSUPPORTED", "value cannot be encoded as CBOR");
