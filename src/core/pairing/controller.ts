@@ -653,10 +653,8 @@ export class Pairing {
         self.out(k, CH_SESSION, null, M_CONFIRM);
       }
       if (k.cf !== 3) return;
-      k.until = 0;
       if (k.repl) {
         k.ph = P_STAGED;
-        k.deadline = 0;
         k.until = p.now() + pol.failSafeMs;
         p.ui("replace-pending");
         p.report("replace-staged", { old: k.repl.sub, peer: peer.sub });
