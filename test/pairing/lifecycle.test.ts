@@ -51,6 +51,21 @@ describe("pairing by button", () => {
     expect((a.seen("session", ev)[0].detail as { fast: boolean }).fast).toBe(false);
   });
 
+  it("a peer that refuses fast reconnect gets full EDHOC from the same connection", async () => {
+    const m = await setup();
+    const a = await m.device("lamp-a");
+    const b = await m.device("lamp-b", { policy: { fastReconnect: false } });
+    await pairByButton(m.world, a, b);
+    for (const d of [a, b]) for (const c of [...d.pairing.conns]) d.pairing.drop(c, "test");
+    const ev = a.events.length;
+    const dials = a.seen("dial").length;
+    a.pairing.connectTo("lamp-b", "lamp-b");
+    expect(await m.world.until(() => a.seen("session", ev).length > 0, 5000)).toBe(true);
+    expect((a.seen("session", ev)[0].detail as { fast: boolean }).fast).toBe(false);
+    expect(a.seen("dial").length).toBe(dials + 1);
+    expect(a.seen("failed", ev)).toEqual([]);
+  });
+
   it("no confirmation within the time limit leaves no binding", async () => {
     const m = await setup();
     const a = await m.device("lamp-a");
