@@ -486,6 +486,8 @@ export class Pairing {
           // here only run after this loop has ended: a step sets busy.)
           var ed = k.ed as Edhoc;
           var ead: EadItem[] = [];
+          // The handshake is complete after this step: message_4 processed, or sent.
+          var fin = !!ed && (!k.init || ed.complete);
           if (!ed) {
             if (k.s || (k.init && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
             // A responder outside a window refers to its credential by kid: only pinned peers can follow.
@@ -500,9 +502,7 @@ export class Pairing {
                 k.nI = c.randomBytes(SAS_NONCE);
                 ead.push({ label: EAD_SAS_COMMIT, value: c.sha256(k.nI).subarray(0, 16) });
               }
-              step = ed.message1(ead).then(function (m1) {
-                self.out(k, CH_EDHOC, m1);
-              });
+              step = ed.message1(ead);
             } else {
               p.ui("busy");
               step = ed.processMessage1(msg as Bytes).then(function (info) {
@@ -512,15 +512,10 @@ export class Pairing {
                   ead.push({ label: EAD_SAS_NONCE, value: k.nR });
                 }
                 return ed.message2(ead);
-              }).then(function (m2) {
-                self.out(k, CH_EDHOC, m2);
               });
             }
-          } else if (k.init && ed.complete) {
-            step = ed.processMessage4(msg as Bytes).then(function () {
-              self.up(k);
-            });
-          } else step = (k.init ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello) {
+          } else if (k.init && fin) step = ed.processMessage4(msg as Bytes);
+          else step = (k.init ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello) {
             // After the trust decision: the confirmation code's nonces, then the peer's proof.
             var verify = function (pc: PeerCredential): Promise<void> {
               // A new peer with the code on: the initiator needs N_R (and reveals N_I), the
@@ -583,9 +578,11 @@ export class Pairing {
             });
           }).then(function () {
             return k.init ? ed.message3(ead) : ed.message4();
-          }).then(function (m) {
-            self.out(k, CH_EDHOC, m);
-            if (!k.init) self.up(k);
+          });
+          // Every step ends with our next message (none after processing message_4).
+          step = step.then(function (m) {
+            if (!fin || !k.init) self.out(k, CH_EDHOC, m as Bytes);
+            if (fin) self.up(k);
           });
         } else throw perr("PAIR_PROTOCOL", "unknown channel");
       } catch (e) {
