@@ -16,6 +16,7 @@
 import "./compat";
 import type { Bytes } from "../src/core/bytes";
 import { DEFAULT_POLICY, Pairing, type Platform } from "../src/core/pairing/controller";
+import { P_HANDSHAKE } from "../src/core/pairing/sas";
 import type { FlashStore } from "../src/core/store/records";
 import type { Link } from "../src/core/link";
 import { createSeDriver, seRandom } from "../src/crypto/atecc608/driver";
@@ -128,17 +129,25 @@ var P: Pairing;
 var lastAdv = "";
 
 function report(ev: string, d?: unknown): void {
-  // The chip's ephemeral key is gone once a handshake has ended either way.
-  if (ev === "session" || ev === "dial-failed" || ev === "failed") asym.release().then(null, function () {});
+  // A handshake has ended: the chip's ephemeral key can go (after this event has settled).
+  if (ev === "session" || ev === "dial-failed" || ev === "failed") setTimeout(releaseChip, 0);
   log(ev, d);
+}
+
+/**
+ * Wipes TempKey (the chip sleeps) unless another handshake still needs its ephemeral key
+ * there: a failed attempt from one peer must not cost a concurrent one its key
+ * (SE_EPHEMERAL_LOST).
+ */
+function releaseChip(): void {
+  for (var i = 0; i < P.conns.length; i++) if (P.conns[i].ph === P_HANDSHAKE) return;
+  asym.release().then(null, function () {});
 }
 
 var plat: Platform = {
   crypto: null as unknown as CryptoProvider,
   flash: flash,
   now: function () { return getTime() * 1000; },
-  after: function (ms: number, fn: () => void) { return setTimeout(fn, ms); },
-  cancel: function (h: unknown) { clearTimeout(h); },
   connect: function (addr: string) { return radio.connect(addr); },
   ui: function (ev: string, d?: unknown) {
     mem();
