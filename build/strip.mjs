@@ -5,7 +5,7 @@
 //  - `DEVICE` (src/core/target.ts) becomes the literal `true` in every module that imports it;
 //  - calls to test-only tracing (`trace(...)` statements in the EDHOC core) are removed;
 //  - every error code becomes its short form from build/error-codes.json ("EDHOC_MALFORMED"
-//    -> "E3": a family letter and a number), and a family prefix used in a check such as
+//    -> "E6": a family letter and a number), and a family prefix used in a check such as
 //    `code.indexOf("CBOR_") === 0` becomes the family letter, so those checks still hold.
 //    Codes were 3 KB of the bundle. The table is the stable mapping: tools and tests turn a
 //    device's short code back into the long one (longCode). A code missing from the
@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 var TABLE = JSON.parse(readFileSync(join(fileURLToPath(new URL(".", import.meta.url)), "error-codes.json"), "utf8"));
 var FAMILY_RE = new RegExp("([\"'])((?:" + Object.keys(TABLE.families).join("|") + ")_[A-Z0-9_]*)\\1", "g");
 
-/** The long code for a device's short one ("E3" -> "EDHOC_MALFORMED"); anything else unchanged. */
+/** The long code for a device's short one ("E6" -> "EDHOC_MALFORMED"); anything else unchanged. */
 export function longCode(c) {
   for (var k in TABLE.codes) if (TABLE.codes[k] === c) return k;
   return c;

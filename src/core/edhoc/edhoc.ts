@@ -17,8 +17,8 @@
  * EDHOC_NO_COMMON_SUITE there), the options `selected`, `connId` and `methods` (a device
  * picks its first suite, a random identifier, and as responder accepts all four methods)
  * and the keyUpdate method (the session layer calls edhocKeyUpdate itself). These parts
- * are written `DEVICE || ...` or `DEVICE ? ... : ...`: esbuild folds those away, while an
- * `if (!DEVICE)` block inside a function stays in the bundle as dead code.
+ * are written `DEVICE || ...`, `DEVICE ? ... : ...` or `if (!DEVICE) {...}`; the device
+ * build makes DEVICE a literal (build/strip.mjs), so esbuild removes all three forms.
  *
  * Written in the Espruino subset. Calls in the wrong order are EDHOC_WRONG_STATE and
  * leave the state alone; any other failure ends the session (state DEAD, secrets wiped).

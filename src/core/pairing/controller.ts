@@ -358,10 +358,7 @@ export class Pairing {
         self.drop(k, k.ph === P_CONFIRM ? perr("PAIR_NOT_CONFIRMED", "the code was not confirmed in time")
           : perr("PAIR_FAILSAFE", "replacement did not complete a round trip in time; the old binding stays"));
       } else if (k) {
-        // With a null `this`: frameIn (channelTick) takes a `this` that has a channel for a
-        // link's write, and on Espruino a plain call's `this` is the global scope, whose
-        // minified variables may carry that (mangled) property name.
-        channelTick.call(null as never, k);
+        channelTick(k);
       }
     }
   }

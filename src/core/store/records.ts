@@ -12,7 +12,8 @@
  * before)[0..8]. The checksum detects torn or corrupted writes; it is not an
  * authenticator (secrets inside payloads are encrypted and authenticated by the caller).
  *
- * Espruino subset; two functions (each one costs interpreter variables): the copy parser
+ * Espruino subset; two functions on a device (each one costs interpreter variables;
+ * eraseRecord is for hosts and tests, so device bundles leave it out): the copy parser
  * lives in loadRecord's loop, and saveRecord verifies by comparing the whole file read
  * back with what it wrote.
  */
