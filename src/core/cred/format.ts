@@ -105,21 +105,21 @@ export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Crede
   if (!(b instanceof Uint8Array) || b.length > max || b[0] !== 0x84)
     throw perr(deny && b instanceof Uint8Array && b.length > max ? "DENY_TOO_LARGE" : code, "not an untagged COSE_Sign1 of at most " + max + " bytes");
   var n = 0;
-  var i, v: any, iat: any, kid: any, x: any, y: any, role: any, ca: any, last: any;
+  var i, v: any, iat: any, kid: any, x: any, y: any, role: any, ca: any, last: any, issuerKid: any, names: any[];
   try {
     var r = reader(b, true);
     readAs(r, 4);
     var prot = readAs(r, 2);
     var p = reader(prot, true);
     if (readAs(p, 5) !== 2 || readAs(p, -1, 1) !== -7) throw perr(code, "protected header is not {1: -7, 4: kid}");
-    var issuerKid = readAs(p, 2, 4);
+    issuerKid = readAs(p, 2, 4);
     var unprotected = readAs(r, 5);
     var payload = readAs(r, 2);
     if (issuerKid.length !== KID_LEN || p.p < prot.length || unprotected || readAs(r, 2).length !== 64 || r.p < b.length)
       throw perr(code, "not [<< {1: -7, 4: 4-byte kid} >>, {}, payload, 64-byte signature]");
     r = reader(payload, true);
     // Names to check at the end: iss, sub, model; or a deny list's subjects.
-    var names: any[] = [];
+    names = [];
     if (deny) {
       v = readAs(r, 4) === 2 ? readAs(r, -1) : 0;
       if (v < 1) throw perr(code, "payload is not [version, [sub, ...]]");
