@@ -512,13 +512,17 @@ export class Pairing {
               });
             }
           } else if (k.init && fin) step = ed.processMessage4(msg as Bytes);
-          else step = (k.init ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello) {
+          else step = (k.init ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello | null) {
+            // The peer's nonce of the code, if any, and its ID_CRED's parts: the hello itself
+            // is not kept alive while the credential chain is verified.
+            var n = eadValue((h as PeerHello).ead, k.init ? EAD_SAS_NONCE : EAD_SAS_REVEAL);
+            var parts = readIdCredParts((h as PeerHello).idCred);
+            h = null;
             // After the trust decision: the confirmation code's nonces, then the peer's proof.
             var verify = function (pc: PeerCredential): Promise<void> {
               // A new peer with the code on: the initiator needs N_R (and reveals N_I), the
               // responder the N_I that matches the commitment of message_1.
               if (!k.bound && (k.init ? k.nI : pol.confirmCode)) {
-                var n = eadValue(h.ead, k.init ? EAD_SAS_NONCE : EAD_SAS_REVEAL);
                 if (!n || !k.nI) throw perr("PAIR_NO_CODE", "peer did not take part in the confirmation code");
                 if (k.init) {
                   k.nR = n;
@@ -530,7 +534,6 @@ export class Pairing {
               }
               return k.init ? ed.verifyMessage2(pc) : ed.verifyMessage3(pc);
             };
-            var parts = readIdCredParts(h.idCred);
             if (parts.kid) {
               var b = self.find(parts.kid, true);
               if (!b) throw perr("EDHOC_UNKNOWN_CRED", "no pinned peer with that kid");
@@ -576,18 +579,23 @@ export class Pairing {
           }).then(function () {
             return k.init ? ed.message3(ead) : ed.message4();
           });
-          // Every step ends with our next message (none after processing message_4).
-          step = step.then(function (m) {
-            if (!fin || !k.init) self.out(k, CH_EDHOC, m as Bytes);
-            if (fin) self.up(k);
-          });
         } else throw perr("PAIR_PROTOCOL", "unknown channel");
       } catch (e) {
         self.drop(k, e, chn === CH_EDHOC);
       }
       if (step) {
+        // (Only EDHOC steps are asynchronous.) The message is not kept alive while the step runs.
+        msg = null as unknown as Bytes;
         k.busy = true;
-        step.then(function () {
+        // Every step ends with our next message (none after processing message_4), in the
+        // same continuation that moves the queue on (each promise in a chain costs variables).
+        step.then(function (m) {
+          try {
+            if (!fin || !k.init) self.out(k, CH_EDHOC, m as Bytes);
+            if (fin) self.up(k);
+          } catch (x) {
+            return self.drop(k, x, true);
+          }
           k.busy = false;
           self.pump(k);
         }, function (x) {
