@@ -135,15 +135,18 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
   }
   // ES256 signatures, leaf first, one after the other; then the policy's last word. The
   // first check starts at once: started a tick later, the real-interpreter pairing test
-  // (test/espruino) loses the secure element's ephemeral key (SE_EPHEMERAL_LOST).
-  i = 1;
+  // (test/espruino) loses the secure element's ephemeral key (SE_EPHEMERAL_LOST). Each
+  // check continues with the next in its own promise (one promise per check: a pending
+  // promise costs variables on a device), and the store is not kept alive meanwhile.
+  all = store = c = o = opts = credBytes = null as any;
+  i = 0;
   var next = function (): any {
     // A rejection instead of a throw keeps the policy check an expression, which esbuild
     // drops from device bundles.
-    return ++i < chain.length ? checkSignature(crypto, chain[i - 1], chain[i].pub, "CRED_BAD_SIGNATURE").then(next)
+    return ++i < chain.length ? checkSignature(crypto, chain[i - 1], chain[i].pub, "CRED_BAD_SIGNATURE", next)
       : DEVICE || !pol.accept || pol.accept(peer) !== false ? peer : Promise.reject(perr("CRED_POLICY", "refused by policy"));
   };
-  return (chain[1] ? checkSignature(crypto, peer, chain[1].pub, "CRED_BAD_SIGNATURE") : Promise.resolve()).then(next);
+  return chain[1] ? next() : Promise.resolve().then(next);
 }
 
 /**

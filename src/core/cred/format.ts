@@ -213,11 +213,13 @@ export function kidOf(crypto: Pick<CryptoProvider, "sha256">, pub: Bytes): Bytes
 }
 
 /**
- * Checks a signed object's ES256 signature with `pub`. Resolves when valid; rejects with
- * `code` when invalid or when the key is not a usable point (CRYPTO_* from the provider).
- * Other provider failures (a secure element that does not answer) pass through unchanged.
+ * Checks a signed object's ES256 signature with `pub`. Resolves when valid (with what
+ * `then()` returns, when given: the caller's next step in the same promise, which is not
+ * mapped to `code`); rejects with `code` when invalid or when the key is not a usable
+ * point (CRYPTO_* from the provider). Other provider failures (a secure element that does
+ * not answer) pass through unchanged.
  */
-export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed, pub: Bytes, code: string): Promise<void> {
+export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed, pub: Bytes, code: string, then?: () => any): Promise<any> {
   var p: Promise<boolean>;
   try {
     // parseSigned fixed the layout: 0x84, the 9-byte protected header as a bstr (bytes 2..10),
@@ -231,6 +233,7 @@ export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed
   }
   return p.then(function (ok) {
     if (ok !== true) throw perr(code, "signature does not verify");
+    if (then) return then();
   }, function (e) {
     if (isPairkitError(e) && e.code.indexOf("CRYPTO_") !== 0) throw e;
     throw perr(code, "signature does not verify", isPairkitError(e) ? e.code : undefined);

@@ -176,10 +176,14 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
   }
   if (op < 2) {
     if ((sig as Bytes).length !== 64) return Promise.resolve(false);
-    return seRun(c.d, encodeCommand(OP_VERIFY, 0x22, 0x0004, sig, b), T_VERIFY, 0, c.h(m), function (e) {
+    e = seRun(c.d, encodeCommand(OP_VERIFY, 0x22, 0x0004, sig, b), T_VERIFY, 0, c.h(m), function (e) {
       if (e && e.code !== "SE_CHECKMAC_OR_VERIFY_FAIL") throw e.code === "SE_EXECUTION_ERROR" ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code) : e;
       return !e;
     });
+    // The job's packets hold key, signature and digest now: the closure above keeps this
+    // call's scope, not the message (a Sig_structure) and the caller's views.
+    a = b = m = sig = undefined as any;
+    return e;
   }
   if (op < 3) {
     if (!c.d.sd) {
