@@ -179,14 +179,15 @@ class EdhocBase {
     return this.st === ST_DONE;
   }
 
-  /** Ends the session and wipes its secrets. */
+  /** Ends the session and wipes its secrets; the options and transcript state go too (every later step is EDHOC_WRONG_STATE). */
   abort(): void {
     var s = this;
     wipe(s.p2);
     wipe(s.p3);
     wipe(s.p4);
     wipe(s.po);
-    s.p2 = s.p3 = s.p4 = s.po = s.ek = null;
+    s.p2 = s.p3 = s.p4 = s.po = s.ek = s.th = s.gx = s.gy = s.h1 = s.pc = s.pt = s.sm = s.ead = null;
+    s.o = null as unknown as EdhocOptions;
     s.st = ST_DEAD;
   }
 }
