@@ -186,8 +186,23 @@ class EdhocBase {
     wipe(s.p3);
     wipe(s.p4);
     wipe(s.po);
-    s.p2 = s.p3 = s.p4 = s.po = s.ek = s.th = s.gx = s.gy = s.h1 = s.pc = s.pt = s.sm = s.ead = null;
-    s.o = null as unknown as EdhocOptions;
+    // Deleted, not set to null: an aborted handshake may stay referenced for a while (a
+    // ready session's), and each property left behind costs a variable on a device.
+    var x = s as any;
+    delete x.p2;
+    delete x.p3;
+    delete x.p4;
+    delete x.po;
+    delete x.ek;
+    delete x.th;
+    delete x.gx;
+    delete x.gy;
+    delete x.h1;
+    delete x.pc;
+    delete x.pt;
+    delete x.sm;
+    delete x.ead;
+    delete x.o;
     s.st = ST_DEAD;
   }
 }

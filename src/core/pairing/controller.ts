@@ -694,7 +694,11 @@ export class Pairing {
       // Any live session of the evicted unit ends now.
       for (i = l.length - 1; old && i >= 0; i--) if (l[i].peer && (l[i].peer as PeerInfo).sub === old.sub) self.drop(l[i], "evicted");
     }
-    if (!k.peer) k.peer = k.bound;
+    // The binding stands for the peer from now on (the validated credential it was made
+    // from can go); the code's nonces are not needed any more.
+    k.peer = k.bound || k.peer;
+    delete k.nI;
+    delete k.nR;
     k.ph = P_READY;
     k.deadline = k.until = 0;
     p.ui("ok");
