@@ -423,6 +423,8 @@ export class Pairing {
       var chn = k.q.shift() as number;
       var msg = k.q.shift() as Bytes;
       var step: Promise<unknown> | null = null;
+      // Set by an EDHOC step: the handshake is complete after it (message_4 processed, or sent).
+      var fin = false;
       k.deadline = k.ph === P_HANDSHAKE ? p.now() + pol.msgTimeoutMs : 0;
       try {
         if (chn === CH_SESSION) {
@@ -483,8 +485,7 @@ export class Pairing {
           // here only run after this loop has ended: a step sets busy.)
           var ed = k.ed as Edhoc;
           var ead: EadItem[] = [];
-          // The handshake is complete after this step: message_4 processed, or sent.
-          var fin = !!ed && (!k.init || ed.complete);
+          fin = !!ed && (!k.init || ed.complete);
           if (!ed) {
             if (k.s || (k.init && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
             // A responder outside a window refers to its credential by kid: only pinned peers can follow.
