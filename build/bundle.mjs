@@ -119,6 +119,7 @@ async function esbuildPass(entry, board, defines, minify, mangle) {
     logLevel: "silent",
     metafile: true,
     plugins: minify ? [deviceSourcePlugin()] : [],
+    inject: minify ? [join(ROOT, "build", "global-aliases.js")] : [],
   }, mangle ? { mangleProps: mangle.mangleProps, reserveProps: mangle.reserveProps } : {}));
   var js = res.outputFiles.find(function (f) { return f.path.endsWith(".js"); });
   var map = res.outputFiles.find(function (f) { return f.path.endsWith(".map"); });
