@@ -127,6 +127,8 @@ var ident: { credential: Bytes; anchors: Bytes[] };
 var radio: Radio;
 var P: Pairing;
 var lastAdv = "";
+/** The symmetric provider's forget(): wipes and drops its cached HMAC pads. */
+var forgetPads: () => void;
 
 function report(ev: string, d?: unknown): void {
   // A handshake has ended: the chip's ephemeral key can go (after this event has settled).
@@ -142,6 +144,8 @@ function report(ev: string, d?: unknown): void {
 function releaseChip(): void {
   for (var i = 0; i < P.conns.length; i++) if (P.conns[i].ph === P_HANDSHAKE) return;
   asym.release().then(null, function () {});
+  // The HMAC pads cached for the handshake's keys go too (wiped; about 18 variables each).
+  forgetPads();
 }
 
 var plat: Platform = {
@@ -210,6 +214,7 @@ function withSeed(r: Bytes): Promise<any> {
   var sym = PK_NATIVE_SHA256 && PK_NATIVE_AES ? createNativeSymmetric(native, seed) : createDeviceSymmetric(native, seed);
   seed.fill(0);
   r.fill(0);
+  forgetPads = sym.forget;
   asym = createSecureElementCrypto(drv, { sha256: sym.sha256, decompress: p256DecompressY });
   plat.crypto = crypto = {
     name: "espruino+atecc608", randomBytes: sym.randomBytes, sha256: sym.sha256, hmacSha256: sym.hmacSha256,
@@ -253,6 +258,8 @@ function ready(): void {
     get peak() { mem(); return peak; },
     p: P,
   };
+  // Boot's keys (the at-rest key's derivation, the bindings' record) leave no cached pads behind.
+  forgetPads();
   log("ready", { name: cfg.name, bindings: P.bindings.length, vars: process.memory().usage });
 }
 
