@@ -150,7 +150,8 @@ export class Pairing {
   declare id: Identity;
   declare pol: PairingPolicy;
   declare key: Bytes;
-  declare me: Credential | null;
+  /** Our credential's kid and sub (the credential is parsed, so checked, at boot; the rest is not kept). */
+  declare me: Pick<Credential, "kid" | "sub"> | null;
   declare set: BindingSet;
   /** The bound peers (set.list). */
   declare bindings: Binding[];
@@ -189,7 +190,8 @@ export class Pairing {
     var p = self.p;
     var c = p.crypto;
     var a = self.id.anchors;
-    self.me = parseCredential(self.id.cred);
+    var me = parseCredential(self.id.cred);
+    self.me = { kid: me.kid, sub: me.sub };
     self.anchors = [];
     for (var i = 0; i < a.length; i++) self.anchors.push(parseCredential(a[i]));
     try {
