@@ -153,7 +153,9 @@ export function lossyExchange(o: ExchangeOptions): ExchangeResult {
     } catch (e) {
       note(e);
     }
-    a.deadline = deadline; // not the answer we wait for: keep waiting
+    // Not the answer we wait for: keep waiting, unless nothing is awaited any more (a late
+    // duplicate after the last echo must not re-arm the time-out and count a 41st exchange).
+    if (want) a.deadline = deadline;
   };
   a.onError = function (e) {
     note(e);
