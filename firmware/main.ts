@@ -64,27 +64,23 @@ function show(ev: string, detail?: unknown): void {
   if (ledTimer) clearInterval(ledTimer);
   ledTimer = null;
   for (var i = 0; i < leds.length; i++) if (leds[i].pin) digitalWrite(leds[i].pin as string, 0);
-  var idx = ev === "fail" || ev === "cleared" ? 0 : ev === "ok" || ev === "window" ? 1 : 2;
-  var led = leds[idx < leds.length ? idx : 0];
+  // Red for failures, green for success and an open window, blue for the rest.
+  var once = ev === "ok" || ev === "fail" || ev === "cleared";
+  var led = leds[ev === "fail" || ev === "cleared" ? 0 : ev === "ok" || ev === "window" ? 1 : 2] || leds[0];
   if (!led || !led.pin) return;
   var pin = led.pin;
-  // Steps of 200 ms: a list of on/off states; the code shows each digit as that many blinks.
-  var seq: number[] = [];
+  // Steps of 200 ms, on/off; the code shows each digit as that many blinks, then a pause.
+  var seq: number[] = once ? [1, 1, 1, 1, 1, 0] : ev === "window" || ev === "replace-window" ? [1, 0, 0, 0, 0] : ev === "busy" || ev === "replace-pending" ? [1] : [];
   if (ev === "code") {
-    var digits = detail as number[];
-    for (var d = 0; d < digits.length; d++) {
-      for (var k = 0; k < digits[d]; k++) seq.push(1, 0);
+    for (var d = 0; d < (detail as number[]).length; d++) {
+      for (var k = 0; k < (detail as number[])[d]; k++) seq.push(1, 0);
       seq.push(0, 0, 0);
     }
-  } else if (ev === "window" || ev === "replace-window") seq = [1, 0, 0, 0, 0];
-  else if (ev === "busy" || ev === "replace-pending") seq = [1];
-  else if (ev === "ok" || ev === "fail" || ev === "cleared") seq = [1, 1, 1, 1, 1, 0];
+  }
   if (!seq.length) return;
   var n = 0;
-  var once = ev === "ok" || ev === "fail" || ev === "cleared";
   ledTimer = setInterval(function () {
-    digitalWrite(pin, seq[n % seq.length]);
-    n++;
+    digitalWrite(pin, seq[n++ % seq.length]);
     if (once && n >= seq.length) {
       clearInterval(ledTimer);
       ledTimer = null;
@@ -216,11 +212,15 @@ function withSeed(r: Bytes): Promise<any> {
   r.fill(0);
   forgetPads = sym.forget;
   asym = createSecureElementCrypto(drv, { sha256: sym.sha256, decompress: p256DecompressY });
-  plat.crypto = crypto = {
-    name: "espruino+atecc608", randomBytes: sym.randomBytes, sha256: sym.sha256, hmacSha256: sym.hmacSha256,
-    hkdfExtract: sym.hkdfExtract, hkdfExpand: sym.hkdfExpand, aeadSeal: sym.aeadSeal, aeadOpen: sym.aeadOpen, ctEqual: sym.ctEqual,
-    generateKeyPair: asym.generateKeyPair, ecdh: asym.ecdh, sign: asym.sign, verify: asym.verify,
-  };
+  // The symmetric provider becomes the whole CryptoProvider (one object, not a copy of 13
+  // properties): the chip's four operations join it.
+  var c = sym as unknown as CryptoProvider;
+  (c as { name: string }).name = "espruino+atecc608";
+  c.generateKeyPair = asym.generateKeyPair;
+  c.ecdh = asym.ecdh;
+  c.sign = asym.sign;
+  c.verify = asym.verify;
+  plat.crypto = crypto = c;
   // The identity lives in the chip; a board provisioned without a data slot keeps it in Storage.
   return readIdentity(drv).then(null, identityFromStorage);
 }
