@@ -32,7 +32,7 @@ export function ctEqual(a: Bytes, b: Bytes): boolean {
  * Equality of public values. The constant-time comparison itself: one function fewer on a
  * device, and the values compared (kids, credentials) are a few hundred bytes at most.
  */
-export var bytesEqual: (a: Bytes, b: Bytes) => boolean = ctEqual;
+export { ctEqual as bytesEqual };
 
 var HEX = "0123456789abcdef";
 
@@ -62,6 +62,8 @@ export function fromHex(s: string): Bytes {
  * re-encode to the same bytes, and a surrogate or a code point beyond U+10FFFF is read as
  * U+FFFF, which does not either. Encoding writes a lone surrogate as is (3 bytes).
  */
+function utf8(x: string): Bytes;
+function utf8(x: Bytes): string;
 function utf8(x: string | Bytes): any {
   var str = typeof x === "string";
   var out: any = [];
@@ -92,10 +94,12 @@ function utf8(x: string | Bytes): any {
   return s;
 }
 
-export var utf8Encode: (s: string) => Bytes = utf8;
-
-/** Strict UTF-8 decoding: overlong forms, surrogates and truncated sequences are errors. */
-export var utf8Decode: (b: Bytes) => string = utf8;
+/**
+ * utf8Encode and utf8Decode are utf8 itself (re-exported, not variables holding it: on a device
+ * a module variable stays resident). Decoding is strict: overlong forms, surrogates and
+ * truncated sequences are errors.
+ */
+export { utf8 as utf8Encode, utf8 as utf8Decode };
 
 /** Overwrites a secret buffer. JavaScript cannot promise that no copy remains, but this removes the one we hold. */
 export function wipe(b: Bytes | null | undefined): void {

@@ -150,6 +150,7 @@ export function peekMajor(r: Reader): number {
  * CborMap); `want` omitted checks the item by every rule and returns its encoded bytes (a
  * view into the input: readRaw); 9 only checks it. Then `key` is the nesting depth.
  */
+export function readAs(r: Reader): Bytes;
 export function readAs(r: Reader, want: 2, key?: number): Bytes;
 export function readAs(r: Reader, want: 3, key?: number): string;
 export function readAs(r: Reader, want: 8 | 9, depth?: number): CborValue;
@@ -221,7 +222,7 @@ export function readAs(r: Reader, want?: number, key?: number): any {
 }
 
 /** Checks one item by every rule and returns its encoded bytes (a view into the input). */
-export var readRaw: (r: Reader) => Bytes = readAs as any;
+export { readAs as readRaw };
 
 /** Decodes exactly one item; anything after it is an error. */
 export function decode(b: Bytes, det?: boolean): CborValue {
