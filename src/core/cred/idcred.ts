@@ -15,7 +15,7 @@
  *
  * Espruino subset.
  */
-import { concat, type Bytes } from "../bytes";
+import { concat, EMPTY, type Bytes } from "../bytes";
 import { encHead } from "../cbor";
 import { parseIdCred } from "../edhoc/messages";
 import { isPairkitError, perr } from "../errors";
@@ -25,7 +25,7 @@ export { HDR_ISSUER_CWT };
 
 /** ID_CRED_x by value: {13: CWT}, plus {-65537: intermediate CWT} when `issuer` is given. */
 export function idCredByValue(cred: Bytes, issuer: Bytes | null): Bytes {
-  return concat(issuer ? [new Uint8Array([0xa2, 0x0d]), cred, encHead(1, -1 - HDR_ISSUER_CWT), issuer] : [new Uint8Array([0xa1, 0x0d]), cred]);
+  return concat([new Uint8Array([issuer ? 0xa2 : 0xa1, 0x0d]), cred, issuer ? encHead(1, -1 - HDR_ISSUER_CWT) : EMPTY, issuer || EMPTY]);
 }
 
 export interface IdCredParts {
@@ -45,18 +45,17 @@ export interface IdCredParts {
  * decoding them into values. The issuer is a view into idCred.
  */
 export function readIdCredParts(idCred: Bytes): IdCredParts {
-  var M = "CRED_MALFORMED";
   var p;
   try {
     p = parseIdCred(idCred, true);
   } catch (e) {
     // parseIdCred's EDHOC_MALFORMED or CBOR_* code stays as detail.
-    throw perr(M, "ID_CRED_x is not a deterministic CBOR map", isPairkitError(e) ? e.code : undefined);
+    throw perr("CRED_MALFORMED", "ID_CRED_x is not a deterministic CBOR map", isPairkitError(e) ? e.code : undefined);
   }
   var v = p.value;
   var i = p.issuer;
   // 0x8_: a CBOR array (of four: parseCredential checks).
   if (p.other || p.label === 14 || (v && v[0] >> 5 !== 4) || (i && i[0] >> 5 !== 4) || (p.kid ? v || i : !v))
-    throw perr(M, "ID_CRED_x is not {4: kid} or {13: CWT[, -65537: CWT]}");
+    throw perr("CRED_MALFORMED", "ID_CRED_x is not {4: kid} or {13: CWT[, -65537: CWT]}");
   return { kid: p.kid, cred: v && new Uint8Array(v), issuer: i };
 }

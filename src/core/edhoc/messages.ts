@@ -34,7 +34,8 @@ export { ERR_UNKNOWN_CRED, ERR_UNSPECIFIED, ERR_WRONG_SUITE, IV_LEN, KEY_LEN, MA
  * itself is returned then), any other as a byte string.
  */
 export function encodeIdBytes(id: Bytes): Bytes {
-  return id.length === 1 && (id[0] < 0x18 || (id[0] >= 0x20 && id[0] < 0x38)) ? id : encode(id);
+  // 0x00..0x17 and 0x20..0x37: the byte without bit 5 (major type 1's) is below 0x18.
+  return id.length === 1 && (id[0] & 0xdf) < 0x18 ? id : encode(id);
 }
 
 /** Reads a connection identifier or compact kid and returns its raw byte-string value. */
