@@ -68,6 +68,7 @@ export interface Session {
    */
   w0: number;
   w1: number;
+  /** Host only (SessionOptions; a device uses the defaults as literals). */
   max: number;
   cap: number;
   auto: boolean;
@@ -84,17 +85,16 @@ export interface Session {
 export function sessionNew(c: SymmetricCrypto, prkOut: Bytes, initiator: boolean, opts?: SessionOptions): Session {
   if (!(prkOut instanceof Uint8Array) || prkOut.length !== 32) throw perr("SESSION_BAD_KEY", "bad PRK");
   var k = new Uint8Array(2 * KEYS_RX);
-  var s: Session = {
-    c: c, i: initiator, k: k, se: 0, sn: 0, re: 0, rn: -1, w0: 0, w1: 0,
-    max: 1024, cap: 1048576, auto: true, proven: false, closed: false
-  };
-  // (Expressions only: esbuild drops a DEVICE block only when it holds no statements.)
+  var s = {
+    c: c, i: initiator, k: k, se: 0, sn: 0, re: 0, rn: -1, w0: 0, w1: 0, proven: false, closed: false
+  } as Session;
+  // Options exist on hosts only: a device uses the defaults as literals (1024, 2^20, auto).
   if (!DEVICE) {
     s.max = opts && opts.maxPlain !== undefined ? opts.maxPlain : 1024;
     s.cap = opts && opts.cap !== undefined ? opts.cap : 1048576;
     s.auto = !opts || opts.autoUpdate !== false;
+    if (!(s.cap >= 1 && s.cap <= REC_SEQ_LIMIT)) throw perr("SESSION_BAD_OPTION", "bad cap");
   }
-  if (!(s.cap >= 1 && s.cap <= REC_SEQ_LIMIT)) throw perr("SESSION_BAD_OPTION", "bad cap");
   var pe = prkExporter(c, prkOut);
   var a = edhocKdf(c, pe, initiator ? LABEL_SESSION_I2R : LABEL_SESSION_R2I, EMPTY, 29);
   var b = edhocKdf(c, pe, initiator ? LABEL_SESSION_R2I : LABEL_SESSION_I2R, EMPTY, 29);
@@ -150,10 +150,10 @@ export function sessionSeal(s: Session, data: Bytes, type?: number): Bytes {
   // REC_DATA, REC_CLOSE or REC_CONFIRM (0..2).
   if (t !== (t & 3) || t > REC_CONFIRM) throw perr("SESSION_BAD_TYPE", "bad type");
   if (!(data instanceof Uint8Array)) throw perr("SESSION_FORMAT", "not bytes");
-  if (data.length > s.max) throw perr("SESSION_TOO_LARGE", "too large");
-  if (s.sn >= s.cap) {
+  if (data.length > (DEVICE ? 1024 : s.max)) throw perr("SESSION_TOO_LARGE", "too large");
+  if (s.sn >= (DEVICE ? 1048576 : s.cap)) {
     // (cap <= REC_SEQ_LIMIT: the sequence number always fits the header)
-    if (!s.auto) throw perr("SESSION_EXHAUSTED", "key exhausted");
+    if (!DEVICE && !s.auto) throw perr("SESSION_EXHAUSTED", "key exhausted");
     sessionUpdate(s);
   }
   var q = s.sn;
@@ -193,7 +193,7 @@ export function sessionOpen(s: Session, rec: Bytes): Bytes | null {
   var e = (h >> 3) & 7;
   var n = h & 7;
   if (t === 3 || !n || n > 4 || rec.length < 1 + n + REC_TAG_LEN || (n > 1 && !rec[1])) throw perr("SESSION_FORMAT", "bad header");
-  if (rec.length > 1 + n + s.max + REC_TAG_LEN) throw perr("SESSION_TOO_LARGE", "too large");
+  if (rec.length > 1 + n + (DEVICE ? 1024 : s.max) + REC_TAG_LEN) throw perr("SESSION_TOO_LARGE", "too large");
   var q = 0;
   for (var i = 1; i <= n; i++) q = q * 256 + rec[i];
   var nx = e === ((s.re + 1) & 7);
