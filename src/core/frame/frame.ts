@@ -76,6 +76,7 @@ export interface FramePartial {
 
 export interface Framer {
   mtu: number;
+  /** Host only (FramerOptions; a device uses the defaults 1024, 2, 10000 as literals). */
   max: number;
   np: number;
   to: number;
@@ -123,7 +124,7 @@ export function frameOut(f: Framer, ch: number, msg: Bytes): Bytes[] {
   var s = f.mtu - FRAME_HDR;
   var len = msg.length;
   var n = Math.ceil(len / s);
-  if (s < 1 || len < 1 || len > f.max || n > FRAME_MAX_FRAGS) throw perr("FRAME_TOO_LARGE", "bad size");
+  if (s < 1 || len < 1 || len > (DEVICE ? 1024 : f.max) || n > FRAME_MAX_FRAGS) throw perr("FRAME_TOO_LARGE", "bad size");
   var id = f.nid;
   f.nid = (id + 1) & 15;
   var out: Bytes[] = [];
@@ -175,12 +176,12 @@ export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | n
   var m: FrameMsg | null = null;
   var i;
   for (i = ps.length - 1; i >= 0; i--) {
-    if (t - ps[i].t > c.to || t < ps[i].t) {
+    if (t - ps[i].t > (DEVICE ? 10000 : c.to) || t < ps[i].t) {
       ps.splice(i, 1);
       if (!DEVICE) c.expired++;
     }
   }
-  if (t - c.dt > c.to) c.done = 0;
+  if (t - c.dt > (DEVICE ? 10000 : c.to)) c.done = 0;
   if (d != null) {
     try {
       var k = d[0];
@@ -202,7 +203,7 @@ export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | n
         // last one came first the stride is at least its pl).
         var s = p.s || (last ? 0 : pl);
         if ((last ? p.n || p.h > x || (s && pl > s) : (p.n && x >= p.n - 1) || pl !== s) ||
-            x * (s || pl) + pl > c.max || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > c.max))) {
+            x * (s || pl) + pl > (DEVICE ? 1024 : c.max) || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > (DEVICE ? 1024 : c.max)))) {
           if (!DEVICE) c.garbage++;
         } else {
           if (fresh) {
@@ -216,7 +217,7 @@ export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | n
             }
             // A message of one fragment completes below without being held.
             if (x || !last) {
-              if (ps.length >= c.np) {
+              if (ps.length >= (DEVICE ? 2 : c.np)) {
                 ps.shift();
                 if (!DEVICE) c.evicted++;
               }
@@ -232,7 +233,7 @@ export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | n
             // before its last fragment is known), with the last fragment when it came first.
             var lp = p.b;
             p.s = s;
-            p.b = new Uint8Array(c.max);
+            p.b = new Uint8Array(DEVICE ? 1024 : c.max);
             if (lp) p.b.set(lp, (p.n - 1) * s);
           }
           if (s) (p.b as Bytes).set(d.subarray(FRAME_HDR), x * s);
@@ -289,7 +290,7 @@ function chEvent(this: Link, x: Bytes | string): void {
  */
 export function channelOpen(link: Link, now: () => number, opts?: FramerOptions): Channel {
   var c = {
-    mtu: link ? link.mtu : 20, max: 1024, np: 2, to: 10000, nid: 0, p: [], done: 0, hid: 15, dt: 0,
+    mtu: link ? link.mtu : 20, nid: 0, p: [], done: 0, hid: 15, dt: 0,
     link: link, now: now, onMessage: null, onError: null, deadline: 0, closed: false
   } as unknown as Channel;
   // (Expressions only: esbuild drops a DEVICE block only when it holds no statements. A
