@@ -29,7 +29,7 @@ import { channelClose, channelOpen, channelSend, channelTick, type Channel, type
 import { CH_EDHOC, CH_RECONNECT, CH_SESSION } from "../frame/frame";
 import { sessionClose, sessionNew, sessionOpen, sessionSeal, type Session } from "../session/session";
 import { pairingSecret, reconnectAccept, reconnectHello, type ReconnectState } from "../session/reconnect";
-import { validateChain, type ValidatedPeer } from "../cred/chain";
+import { validateChain, type CredPolicy, type ValidatedPeer } from "../cred/chain";
 import { acceptDenyList, verifyDenyList, type DenyList } from "../cred/deny";
 import { parseCredential, type Credential } from "../cred/format";
 import { idCredByValue, readIdCredParts } from "../cred/idcred";
@@ -544,8 +544,8 @@ export class Pairing {
               return verify(b);
             }
             return validateChain(c, parts.cred as Bytes, {
-              anchors: self.anchors, intermediates: parts.issuer ? [parts.issuer] : [], deny: self.deny,
-              policy: { roles: pol.roles as ("device" | "app" | "ca")[], models: pol.models || undefined },
+              // The policy itself: validateChain reads its roles and models (null: any).
+              anchors: self.anchors, intermediates: parts.issuer ? [parts.issuer] : [], deny: self.deny, policy: pol as unknown as CredPolicy,
             }).then(function (v: ValidatedPeer) {
               var l = self.bindings;
               var b = self.find(v.sub);
@@ -573,7 +573,7 @@ export class Pairing {
                 }
                 for (i = 0; i < self.conns.length; i++) {
                   var x = self.conns[i];
-                  if (x !== k && x.ph !== P_CLOSED && x.ph !== P_READY && x.peer) throw perr("PAIR_BUSY", "another pairing is in progress");
+                  if (x !== k && x.ph < P_READY && x.peer) throw perr("PAIR_BUSY", "another pairing is in progress");
                 }
               }
               k.peer = v;
@@ -635,12 +635,12 @@ export class Pairing {
         if (pol.confirmCode) {
           // The code (sas.ts): EDHOC_Exporter(LABEL_SAS, N_I || N_R, 4) as four digits 1..6.
           var x = ed.exporter(LABEL_SAS, concat([k.nI as Bytes, k.nR as Bytes]), 4);
-          var v = (((x[0] << 24) >>> 0) + (x[1] << 16) + (x[2] << 8) + x[3]) % 1296;
+          // (The big-endian 32-bit value mod 1296, one byte at a time; then its base-6 digits,
+          // most significant first.)
+          var v = 0;
           var code: number[] = [];
-          for (i = 0; i < 4; i++) {
-            code.unshift((v % 6) + 1);
-            v = Math.floor(v / 6);
-          }
+          for (i = 0; i < 4; ) v = (v * 256 + x[i++]) % 1296;
+          for (i = 216; i >= 1; i /= 6) code.push(((v / i) | 0) % 6 + 1);
           k.until = p.now() + pol.confirmMs;
           p.ui("code", code);
           p.report("code", { peer: peer.sub, code: code.join("") });
@@ -652,9 +652,9 @@ export class Pairing {
       }
     }
     if (k.ph === P_CONFIRM) {
-      if (remote) k.cf = (k.cf as number) | 2;
-      else if (!((k.cf as number) & 1)) {
-        k.cf = (k.cf as number) | 1;
+      if (remote) k.cf! |= 2;
+      else if (!(k.cf! & 1)) {
+        k.cf! |= 1;
         self.out(k, CH_SESSION, null, M_CONFIRM);
       }
       if (k.cf !== 3) return;
@@ -732,7 +732,8 @@ export class Pairing {
       }
       self.backoff[k.addr] = p.now() + 5000;
       p.report("failed", { peer: k.peer ? k.peer.sub : null, code: code, phase: k.ph });
-      if (k.ph === P_CONFIRM || k.ph === P_STAGED || (k.ph === P_HANDSHAKE && !k.bound)) p.ui("fail");
+      // (A closed connection has left already: the phase is one of the first four.)
+      if (k.ph < P_READY && (k.ph || !k.bound)) p.ui("fail");
       why = code;
     }
     k.ph = P_CLOSED;
