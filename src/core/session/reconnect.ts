@@ -109,12 +109,13 @@ export function reconnectAccept(c: SymmetricCrypto, x: Bytes | ReconnectState, y
   var a = m[1], b = m[2];
   if (m.length !== 3 || m[0] !== (acc ? RC_HELLO_I : RC_HELLO_R) || !(a instanceof Uint8Array) || !(b instanceof Uint8Array) ||
       (acc ? a.length < 1 || a.length > RC_MAX_ID || b.length !== RC_NONCE_LEN : a.length !== RC_NONCE_LEN)) throw perr("RECONNECT_FORMAT", "bad hello");
-  var bd;
+  var bd!: Binding;
   if (acc) {
-    if (opts && opts.requireEdhoc) return { s: null, msg: encode([RC_REFUSE, RC_WANT_EDHOC]) };
-    bd = (y as (peerId: Bytes) => Binding | null)(a);
-    // The binding must name this peer, and never ourselves (a hello reflected back to its sender).
-    if (!bd || !bytesEqual(bd.peer, a) || bytesEqual(bd.self, a)) return { s: null, msg: encode([RC_REFUSE, RC_UNKNOWN]) };
+    // The refusal's reason or 0 (find is not asked when EDHOC is required). The binding must
+    // name this peer, and never ourselves (a hello reflected back to its sender).
+    m = opts && opts.requireEdhoc ? RC_WANT_EDHOC :
+      (bd = (y as (peerId: Bytes) => Binding)(a)) && bytesEqual(bd.peer, a) && !bytesEqual(bd.self, a) ? 0 : RC_UNKNOWN;
+    if (m) return { s: null, msg: encode([RC_REFUSE, m]) };
     // The context (1, N_I, N_R, id_I, id_R); b is N_I here and not needed afterwards.
     m = [1, b, c.randomBytes(RC_NONCE_LEN), bd.peer, bd.self];
   } else {
