@@ -181,28 +181,28 @@ class EdhocBase {
 
   /** Ends the session and wipes its secrets; the options and transcript state go too (every later step is EDHOC_WRONG_STATE). */
   abort(): void {
-    var s = this;
+    // any: the properties are deleted, not set to null.
+    var s = this as any;
     wipe(s.p2);
     wipe(s.p3);
     wipe(s.p4);
     wipe(s.po);
     // Deleted, not set to null: an aborted handshake may stay referenced for a while (a
     // ready session's), and each property left behind costs a variable on a device.
-    var x = s as any;
-    delete x.p2;
-    delete x.p3;
-    delete x.p4;
-    delete x.po;
-    delete x.ek;
-    delete x.th;
-    delete x.gx;
-    delete x.gy;
-    delete x.h1;
-    delete x.pc;
-    delete x.pt;
-    delete x.sm;
-    delete x.ead;
-    delete x.o;
+    delete s.p2;
+    delete s.p3;
+    delete s.p4;
+    delete s.po;
+    delete s.ek;
+    delete s.th;
+    delete s.gx;
+    delete s.gy;
+    delete s.h1;
+    delete s.pc;
+    delete s.pt;
+    delete s.sm;
+    delete s.ead;
+    delete s.o;
     s.st = ST_DEAD;
   }
 }
@@ -307,18 +307,17 @@ function crypt(s: EdhocBase, m: number, data: Bytes, seal: boolean): Bytes {
  * initiator's): derives PRK_3e2m (m = 2) or PRK_4e3m (m = 3), mixing in the static DH
  * secret when that side uses static DH, then MAC_m over context = << [C_R,] ID_CRED, TH,
  * CRED, ? EAD >> (hash-length for a signing side, the suite's 8 bytes for a static-DH
- * side). Ours (x our credential): continues with k(our Signature_or_MAC_m). The peer's (x
+ * side). Ours (x our credential, ead our EAD): continues with k(our Signature_or_MAC_m). The peer's (x
  * the credential the application resolved): checks the Signature_or_MAC_m received in
  * s.sm, then continues with k.
  */
-function auth(s: EdhocBase, m: number, ours: boolean, x: (OwnCredential & PeerCredential) | null, ead: Bytes | null, k: (sm?: Bytes) => void): void {
+function auth(s: EdhocBase, m: number, k: (sm?: Bytes) => void, ours?: boolean, x?: OwnCredential & PeerCredential, ead?: Bytes): void {
   var c = s.c;
   var stat = m < 2 || (s.method & (m - 1)) !== 0;
   // Our ephemeral key with the peer's ephemeral key, our static key with the peer's
   // ephemeral key, or our ephemeral key with the peer's static key.
   next(s, stat ? c.ecdh(ours && m > 1 ? x!.priv : (s.ek as PrivateKeyRef), ours || m < 2 ? ((s.i ? s.gy : s.gx) as Bytes) : x!.pub) : null, function (g: Bytes | null) {
     var prev = (m === 2 ? s.p2 : s.p3) as Bytes;
-    var cr = x as OwnCredential & PeerCredential;
     var salt, prk, th, idCred, tbs;
     var mac: Bytes;
     if (m < 2) {
@@ -340,8 +339,8 @@ function auth(s: EdhocBase, m: number, ours: boolean, x: (OwnCredential & PeerCr
     else s.p4 = prk;
     trace(m === 2 ? "PRK_3e2m" : "PRK_4e3m", prk);
     th = encode(s.th as Bytes);
-    idCred = (ours ? cr.idCred : s.pc) as Bytes;
-    mac = edhocKdf(c, prk, 4 * m - 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, cr.cred, ead as Bytes], stat ? MAC_LEN : HASH_LEN);
+    idCred = (ours ? x!.idCred : s.pc) as Bytes;
+    mac = edhocKdf(c, prk, 4 * m - 6, [m === 2 ? encodeIdBytes(s.connIdR as Bytes) : EMPTY, idCred, th, x!.cred, ead as Bytes], stat ? MAC_LEN : HASH_LEN);
     trace("MAC_" + m, mac);
     // Continued at once, not through next(): its closures would be alive for the rest of the step.
     if (stat) {
@@ -349,8 +348,8 @@ function auth(s: EdhocBase, m: number, ours: boolean, x: (OwnCredential & PeerCr
       return k(mac);
     }
     // COSE Sig_structure of EDHOC: ["Signature1", << ID_CRED >>, << TH, CRED, ? EAD >>, MAC].
-    tbs = sigStructure1(idCred, concat([th, cr.cred, ead as Bytes]), mac);
-    next(s, ours ? c.sign(cr.priv, tbs) : c.verify(suiteCrv(s.suite, true), cr.pub, tbs, s.sm as Bytes), function (v: any) {
+    tbs = sigStructure1(idCred, concat([th, x!.cred, ead as Bytes]), mac);
+    next(s, ours ? c.sign(x!.priv, tbs) : c.verify(suiteCrv(s.suite, true), x!.pub, tbs, s.sm as Bytes), function (v: any) {
       if (!ours && !v) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
       k(ours ? v : mac);
     });
@@ -406,14 +405,13 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
         if (!i) {
           r = reader(x);
           a = readAs(r, 0);
-          // Only a host restricts the methods it accepts.
-          if (a > 3 || !(DEVICE || (o.methods || [a]).indexOf(a) >= 0))
-            throw DEVICE || a > 3 ? perr("EDHOC_MALFORMED", "message_1 has an unknown method") : perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
+          // Only a host restricts the methods it accepts (an unknown method is malformed, below).
+          if (!(DEVICE || a > 3 || (o.methods || [a]).indexOf(a) >= 0)) throw perr("EDHOC_METHOD_REFUSED", "method " + a + " is not accepted");
           // SUITES_I: an int, or an array of 2 to 16 ints; the last one is the selected suite. It
           // is refused unless we run it, and when we run a suite the initiator listed before it.
           v = peekMajor(r) === 4;
           b = v ? readAs(r, 4) : 1;
-          if (b > 16 || (v && b < 2)) throw perr("EDHOC_MALFORMED", "SUITES must be an int or an array of 2 to 16 ints");
+          if (a > 3 || b > 16 || (v && b < 2)) throw perr("EDHOC_MALFORMED", "unknown method, or SUITES not an int or an array of 2 to 16 ints");
           for (j = b; j--; ) {
             v = readAs(r, -1);
             if ((o.suites.indexOf(v) >= 0 && suiteCrv(v, false) > 0) !== !j) b = 0;
@@ -474,15 +472,15 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
         if (ct.length <= 32) throw perr("EDHOC_MALFORMED", "message_2 too short");
         s.gy = new Uint8Array(ct.subarray(0, 32));
         ct = ct.subarray(32);
-        return auth(s, 1, true, null, null, read);
+        return auth(s, 1, read);
       }
       if (n < 3) {
         // Verifies message_2/3 against the credential the application resolved for the peer's ID_CRED.
         if (!x || !(x.cred instanceof Uint8Array) || !(x.pub instanceof Uint8Array)) throw perr("EDHOC_BAD_CONFIG", "peer credential needs cred and pub bytes");
-        return auth(s, i ? 2 : 3, false, x, s.ead as Bytes, function () {
+        return auth(s, i ? 2 : 3, function () {
           nextTh(s, s.pt as Bytes, x.cred, i ? ST_VERIFIED_M2 : ST_DONE);
           s.k!();
-        });
+        }, false, x, s.ead as Bytes);
       }
       if (n > 3) {
         // Responder: creates message_4. Initiator: processes it and returns EAD_4.
@@ -495,29 +493,28 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
       // Responder: creates message_2 (after its ephemeral key and G_XY), initiator message_3.
       var m = i ? 3 : 2;
       a = suiteCrv(s.suite, (s.method & (m - 1)) === 0);
-      for (j = 0; !b && j < o.creds.length; j++) if (o.creds[j].priv.crv === a) b = o.creds[j];
+      b = o.creds.filter(function (y) { return y.priv.crv === a; })[0];
       if (!b) throw perr("EDHOC_NO_CREDENTIAL", "no own credential with a key for curve " + a);
-      var me = b as OwnCredential;
       var eadB = encodeEad(x);
       var send = function () {
-        auth(s, m, true, me as OwnCredential & PeerCredential, eadB, function (sm?: Bytes) {
+        auth(s, m, function (sm?: Bytes) {
           // ID_CRED travels as just the kid when it is exactly {4: kid}.
-          var kid = parseIdCred(me.idCred).kid;
-          var pt = concat([i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(me.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : me.idCred, encode(sm as Bytes), eadB]);
+          var kid = parseIdCred(b.idCred).kid;
+          var pt = concat([i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(b.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : b.idCred, encode(sm as Bytes), eadB]);
           trace(i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt);
           // message_3 = bstr(CIPHERTEXT_3), message_2 = bstr(G_Y || CIPHERTEXT_2)
           var gy = i ? EMPTY : (s.gy as Bytes);
           var ct = crypt(s, m, pt, true);
           // After TH: the message is not alive while TH is hashed.
-          nextTh(s, pt, me.cred, i ? ST_DONE : ST_WAIT_M3);
+          nextTh(s, pt, b.cred, i ? ST_DONE : ST_WAIT_M3);
           s.k!(concat([encHead(2, gy.length + ct.length), gy, ct]));
-        });
+        }, true, b, eadB);
       };
       if (i) return send();
       next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
         s.ek = kp.priv;
         s.gy = kp.pub.subarray(0, 32);
-        auth(s, 1, true, null, null, send);
+        auth(s, 1, send);
       });
     });
   });
