@@ -24,7 +24,7 @@
  * handling (nothing on a device passes options) and run with the defaults: 1024-byte
  * records, key update every 2^20 records.
  */
-import { wipe, EMPTY, type Bytes } from "../bytes";
+import { concat, wipe, EMPTY, type Bytes } from "../bytes";
 import { perr } from "../errors";
 import { DEVICE } from "../target";
 import { edhocKdf, edhocKeyUpdate, prkExporter } from "../edhoc/kdf";
@@ -170,12 +170,9 @@ export function sessionSeal(s: Session, data: Bytes, type?: number): Bytes {
     q = q >>> 8;
   }
   var ct = s.c.aeadSeal(s.k.subarray(KEYS_KEY, KEYS_IV), x, h, data);
-  var out = new Uint8Array(1 + n + ct.length);
-  out.set(h, 0);
-  out.set(ct, 1 + n);
   s.sn++;
   if (t === REC_CLOSE) sessionClose(s);
-  return out;
+  return concat([h, ct]);
 }
 
 /**
