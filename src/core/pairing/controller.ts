@@ -275,7 +275,7 @@ export class Pairing {
     if (!adv || adv.length !== 7 || adv[0] !== 0x70 || adv[1] !== 0x6b || adv[2] === WIN_NONE) return;
     // One pairing at a time, none with a peer we already have a link to, none with a peer that just failed.
     for (var i = 0; i < l.length; i++) if (l[i].ph !== P_READY || l[i].addr === addr) return;
-    if (self.backoff[addr] && self.p.now() < self.backoff[addr]) return;
+    if (self.p.now() < self.backoff[addr]) return; // (false when there is none)
     if (DEVICE || !self.pol.app) {
       if (!me) return;
       // Big-endian nonces compared byte by byte; a tie draws a new nonce (the window starts again).
@@ -356,11 +356,11 @@ export class Pairing {
     if (self.window !== WIN_NONE && now >= self.winEnd) self.closeWindow("timeout");
     for (i = self.conns.length - 1; i >= 0; i--) {
       var k = self.conns[i];
-      if (k && k.until && now >= k.until) {
-        self.drop(k, k.ph === P_CONFIRM ? perr("PAIR_NOT_CONFIRMED", "the code was not confirmed in time")
-          : perr("PAIR_FAILSAFE", "replacement did not complete a round trip in time; the old binding stays"));
-      } else if (k) {
-        channelTick(k);
+      if (k) {
+        if (k.until && now >= k.until) {
+          self.drop(k, k.ph === P_CONFIRM ? perr("PAIR_NOT_CONFIRMED", "the code was not confirmed in time")
+            : perr("PAIR_FAILSAFE", "replacement did not complete a round trip in time; the old binding stays"));
+        } else channelTick(k);
       }
     }
   }
@@ -400,7 +400,7 @@ export class Pairing {
     try {
       if (t) {
         if (!k.s) return;
-        msg = sessionSeal(k.s, concat([new Uint8Array([t]), msg || EMPTY]));
+        msg = sessionSeal(k.s, concat([new Uint8Array([t]), msg as Bytes]));
       }
       channelSend(k, chn, msg as Bytes);
     } catch (e) {
@@ -421,6 +421,8 @@ export class Pairing {
     var me = self.me as Credential;
     var id = self.id;
     var deny = self.deny;
+    // The connection's role (set once, in accept).
+    var ini = k.init;
     while (!k.busy && k.q.length && k.ph !== P_CLOSED) {
       var chn = k.q.shift() as number;
       var msg = k.q.shift() as Bytes;
@@ -438,10 +440,10 @@ export class Pairing {
           var body = t ? (pt as Bytes).subarray(1) : EMPTY;
           // The peer's confirmation of the code, or the staged replacement's round trip.
           if ((t === M_CONFIRM && k.ph === P_CONFIRM) || (t === M_PONG && k.ph === P_STAGED)) self.up(k, true);
-          else if (t === M_PING) self.out(k, CH_SESSION, null, M_PONG);
+          else if (t === M_PING) self.out(k, CH_SESSION, EMPTY, M_PONG);
           else if (t === M_DENYVER) {
             var v = decode(body);
-            if (typeof v === "number" && v > (deny ? deny.version : 0)) self.out(k, CH_SESSION, null, M_DENYREQ);
+            if (typeof v === "number" && v > (deny ? deny.version : 0)) self.out(k, CH_SESSION, EMPTY, M_DENYREQ);
           } else if (t === M_DENYREQ) {
             if (deny) self.out(k, CH_SESSION, deny.bytes, M_DENY);
           } else if (t === M_DENY) {
@@ -453,12 +455,12 @@ export class Pairing {
           } else if (t === M_APP && k.ph === P_READY) p.report("message", { peer: (k.peer as PeerInfo).sub, data: new Uint8Array(body) });
         } else if (chn === CH_RECONNECT) {
           // Initiator: the answer to our hello. Responder: a hello (answered, or refused).
-          if (k.init ? !k.rc : k.ed || k.s) throw perr("PAIR_PROTOCOL", "unexpected reconnect message");
+          if (ini ? !k.rc : k.ed || k.s) throw perr("PAIR_PROTOCOL", "unexpected reconnect message");
           var st = k.rc as ReconnectState;
           var r = null;
           k.rc = null;
           try {
-            r = k.init ? reconnectAccept(c, st, msg) : reconnectAccept(c, msg, function (id) {
+            r = ini ? reconnectAccept(c, st, msg) : reconnectAccept(c, msg, function (id) {
               var b = self.find(id, true);
               if (!b) return null;
               k.bound = b;
@@ -470,11 +472,11 @@ export class Pairing {
             k.q.unshift(CH_EDHOC, null);
           }
           if (r) {
-            self.out(k, k.init ? CH_SESSION : CH_RECONNECT, r.msg);
+            self.out(k, ini ? CH_SESSION : CH_RECONNECT, r.msg);
             if (!r.s) k.bound = null;
             else {
               k.s = r.s;
-              if (k.init) self.up(k);
+              if (ini) self.up(k);
             }
           }
         } else if (chn === CH_EDHOC) {
@@ -487,17 +489,17 @@ export class Pairing {
           // here only run after this loop has ended: a step sets busy.)
           var ed = k.ed as Edhoc;
           var ead: EadItem[] = [];
-          fin = !!ed && (!k.init || ed.complete);
+          fin = !!ed && (!ini || ed.complete);
           if (!ed) {
-            if (k.s || (k.init && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
+            if (k.s || (ini && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
             // A responder outside a window refers to its credential by kid: only pinned peers can follow.
-            var byKid = k.init ? !!k.bound : (DEVICE || !pol.app) && self.window === WIN_NONE;
+            var byKid = ini ? !!k.bound : (DEVICE || !pol.app) && self.window === WIN_NONE;
             var o = {
-              crypto: c, method: pol.method, suites: [2], eadLabels: k.init ? [EAD_SAS_NONCE] : [EAD_SAS_COMMIT, EAD_SAS_REVEAL],
+              crypto: c, method: pol.method, suites: [2], eadLabels: ini ? [EAD_SAS_NONCE] : [EAD_SAS_COMMIT, EAD_SAS_REVEAL],
               creds: [{ priv: id.priv, cred: id.cred, idCred: byKid ? idCredKid(me.kid) : idCredByValue(id.cred, id.issuer) }],
             };
-            k.ed = ed = new (k.init ? EdhocInitiator : EdhocResponder)(o) as Edhoc;
-            if (k.init) {
+            k.ed = ed = new (ini ? EdhocInitiator : EdhocResponder)(o) as Edhoc;
+            if (ini) {
               if (!k.bound && pol.confirmCode) {
                 k.nI = c.randomBytes(SAS_NONCE);
                 ead.push({ label: EAD_SAS_COMMIT, value: c.sha256(k.nI).subarray(0, 16) });
@@ -514,20 +516,20 @@ export class Pairing {
                 return ed.message2(ead);
               });
             }
-          } else if (k.init && fin) step = ed.processMessage4(msg as Bytes);
-          else step = (k.init ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello | null) {
+          } else if (ini && fin) step = ed.processMessage4(msg as Bytes);
+          else step = (ini ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello | null) {
             // The peer's nonce of the code, if any, and its ID_CRED's parts: the hello itself
             // is not kept alive while the credential chain is verified.
-            var n = eadValue((h as PeerHello).ead, k.init ? EAD_SAS_NONCE : EAD_SAS_REVEAL);
+            var n = eadValue((h as PeerHello).ead, ini ? EAD_SAS_NONCE : EAD_SAS_REVEAL);
             var parts = readIdCredParts((h as PeerHello).idCred);
             h = null;
             // After the trust decision: the confirmation code's nonces, then the peer's proof.
             var verify = function (pc: PeerCredential): Promise<void> {
               // A new peer with the code on: the initiator needs N_R (and reveals N_I), the
               // responder the N_I that matches the commitment of message_1.
-              if (!k.bound && (k.init ? k.nI : pol.confirmCode)) {
+              if (!k.bound && (ini ? k.nI : pol.confirmCode)) {
                 if (!n || !k.nI) throw perr("PAIR_NO_CODE", "peer did not take part in the confirmation code");
-                if (k.init) {
+                if (ini) {
                   k.nR = n;
                   ead.push({ label: EAD_SAS_REVEAL, value: k.nI });
                 } else {
@@ -535,7 +537,7 @@ export class Pairing {
                   k.nI = n;
                 }
               }
-              return k.init ? ed.verifyMessage2(pc) : ed.verifyMessage3(pc);
+              return ini ? ed.verifyMessage2(pc) : ed.verifyMessage3(pc);
             };
             if (parts.kid) {
               var b = self.find(parts.kid, true);
@@ -556,10 +558,11 @@ export class Pairing {
                   throw perr("PAIR_KEY_MISMATCH", "a bound identity presented a different key");
                 }
                 if (!self.find(v.sub, true)) throw perr("CRED_REVOKED", "bound peer is revoked");
-                if (k.bound && k.bound !== b) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
-                k.bound = b;
-              } else {
-                if (k.bound) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
+              }
+              // (After those checks for a bound identity, first for a new one.)
+              if (k.bound && k.bound !== b) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
+              if (b) k.bound = b;
+              else {
                 if (self.set.evicted.indexOf(v.sub) >= 0) throw perr("PAIR_EVICTED", "this unit was replaced and is refused");
                 if (v.sub === me.sub) throw perr("PAIR_SELF", "a device cannot pair with itself");
                 if ((DEVICE || !pol.app) && self.window === WIN_NONE) throw perr("PAIR_NO_WINDOW", "no pairing window is open");
@@ -580,7 +583,7 @@ export class Pairing {
               return verify(v);
             });
           }).then(function () {
-            return k.init ? ed.message3(ead) : ed.message4();
+            return ini ? ed.message3(ead) : ed.message4();
           });
         } else throw perr("PAIR_PROTOCOL", "unknown channel");
       } catch (e) {
@@ -594,7 +597,7 @@ export class Pairing {
         // same continuation that moves the queue on (each promise in a chain costs variables).
         step.then(function (m) {
           try {
-            if (!fin || !k.init) self.out(k, CH_EDHOC, m as Bytes);
+            if (!fin || !ini) self.out(k, CH_EDHOC, m as Bytes);
             if (fin) self.up(k);
           } catch (x) {
             return self.drop(k, x, true);
@@ -655,7 +658,7 @@ export class Pairing {
       if (remote) k.cf! |= 2;
       else if (!(k.cf! & 1)) {
         k.cf! |= 1;
-        self.out(k, CH_SESSION, null, M_CONFIRM);
+        self.out(k, CH_SESSION, EMPTY, M_CONFIRM);
       }
       if (k.cf !== 3) return;
       if (k.repl) {
@@ -663,7 +666,7 @@ export class Pairing {
         k.until = p.now() + pol.failSafeMs;
         p.ui("replace-pending");
         p.report("replace-staged", { old: k.repl.sub, peer: peer.sub });
-        self.out(k, CH_SESSION, null, M_PING);
+        self.out(k, CH_SESSION, EMPTY, M_PING);
         return;
       }
     }
