@@ -144,7 +144,6 @@ class EdhocBase {
   constructor(o: EdhocOptions) {
     var s = this;
     var v: any;
-    var i = 0;
     // The connection identifier and the responder's methods are host-only options.
     if (!o || !o.crypto || !Array.isArray(o.creds) || !Array.isArray(o.suites) || !o.suites.length ||
       !(DEVICE || ((!(v = o.connId) || (v instanceof Uint8Array && v.length > 0 && v.length < 9)) && (s.i || !(o.methods || []).filter(function (m) { return [0, 1, 2, 3].indexOf(m) < 0; }).length))))
@@ -156,7 +155,7 @@ class EdhocBase {
     s.connIdI = s.connIdR = null;
     if (s.i) {
       // The selected suite: given (host only), or the first in our preference order that we run.
-      for (v = DEVICE || o.selected === undefined ? -1 : o.selected; v < 0 && i < o.suites.length; i++) if (suiteCrv(o.suites[i], false) > 0) v = o.suites[i];
+      v = DEVICE || o.selected === undefined ? o.suites.filter(function (y) { return suiteCrv(y, false) > 0; })[0] : o.selected;
       if (suiteCrv(v, false) < 0 || !(DEVICE || o.suites.indexOf(v) >= 0) || [0, 1, 2, 3].indexOf(o.method as number) < 0)
         throw perr("EDHOC_BAD_CONFIG", "no supported cipher suite selected, or a method that is not 0, 1, 2 or 3");
       s.suite = v;
@@ -262,7 +261,7 @@ function recv(s: EdhocBase, m: Bytes): Bytes {
     throw perr("EDHOC_MALFORMED", "bytes after the message, or not (ERR_CODE, ERR_INFO): ERR_CODE 1 needs a text, ERR_CODE 2 SUITES_R");
   if (!err) return v;
   if (s.i && !s.th && code === ERR_WRONG_SUITE) {
-    sr = typeof v === "number" ? [v] : v;
+    sr = ([] as number[]).concat(v);
     // The next suite we run that the responder supports (host only: a device runs one suite).
     throw DEVICE || (v = s.o.suites.filter(function (y) {
       return sr.indexOf(y) >= 0 && suiteCrv(y, false) > 0 && y !== s.suite;
@@ -585,7 +584,8 @@ Object.assign(EdhocResponder.prototype, { i: false, processMessage1: step0, pars
  */
 export function edhocErrorMessage(e: unknown): Bytes {
   var code = isPairkitError(e) ? e.code : "EDHOC_INTERNAL";
-  var d = isPairkitError(e) && (e.detail as number[]);
-  return encodeSeq(code === "EDHOC_WRONG_SUITE" && Array.isArray(d) ? [ERR_WRONG_SUITE, d.length === 1 ? d[0] : d]
+  var d: any;
+  // Only a PairkitError has that code (and a detail).
+  return encodeSeq(code === "EDHOC_WRONG_SUITE" && Array.isArray((d = (e as any).detail)) ? [ERR_WRONG_SUITE, d.length === 1 ? d[0] : d]
     : code === "EDHOC_UNKNOWN_CRED" ? [ERR_UNKNOWN_CRED, true] : [ERR_UNSPECIFIED, code]);
 }

@@ -17,7 +17,8 @@ export { HASH_LEN, LABEL_OSCORE_SALT, LABEL_OSCORE_SECRET };
  */
 export function edhocKdf(c: SymmetricCrypto, prk: Bytes, label: number, context: Bytes | Bytes[], length: number): Bytes {
   if (label < 0 || label !== Math.floor(label)) throw perr("EDHOC_INTERNAL", "EDHOC_KDF label must be an unsigned integer");
-  var parts = context instanceof Uint8Array ? [context] : context;
+  // A byte string is one part (concat spreads arrays, not typed arrays).
+  var parts = ([] as Bytes[]).concat(context);
   var n = 0;
   for (var i = 0; i < parts.length; i++) n += parts[i].length;
   return c.hkdfExpand(prk, concat([encHead(0, label), encHead(2, n)].concat(parts, encHead(0, length))), length);
