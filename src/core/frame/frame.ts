@@ -57,21 +57,21 @@ export interface FramePartial {
   k: number;
   /** Time of the first fragment. */
   t: number;
-  /** Stride (payload of non-last fragments), 0 while unknown. */
-  s: number;
+  /** Stride (payload of non-last fragments), absent (undefined) while unknown. */
+  s?: number;
   /**
    * Reassembly buffer once the stride is known; before that the payload of the last
-   * fragment when it came first (or null).
+   * fragment when it came first (or absent).
    */
-  b: Bytes | null;
+  b?: Bytes;
   /** Bitmap of received indices (128 bits). */
   g: Bytes;
   /** Fragments received; highest index received. */
   c: number;
   h: number;
-  /** Number of fragments (0 while the last one is missing); payload length of the last. */
-  n: number;
-  l: number;
+  /** Number of fragments (absent while the last one is missing); payload length of the last. */
+  n?: number;
+  l?: number;
 }
 
 export interface Framer {
@@ -197,13 +197,14 @@ export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | n
       } else if (p ? (p.g[x >> 3] >> (x & 7)) & 1 : (c.done >> id) & 1) {
         if (!DEVICE) c.dups++;
       } else {
-        if (!p) p = { k: k, t: t, s: 0, b: null, g: new Uint8Array(16), c: 0, h: 0, n: 0, l: 0 };
+        // (s, b, n and l start absent: every test of them reads undefined as it would 0 or null)
+        if (!p) p = { k: k, t: t, g: new Uint8Array(16), c: 0, h: 0 };
         // Consistency: one last fragment, nothing beyond it, equal strides (a last one at most
         // the stride), and the message fits in max (a fragment ends at x * stride + pl; when the
         // last one came first the stride is at least its pl).
         var s = p.s || (last ? 0 : pl);
         if ((last ? p.n || p.h > x || (s && pl > s) : (p.n && x >= p.n - 1) || pl !== s) ||
-            x * (s || pl) + pl > (DEVICE ? 1024 : c.max) || (s && p.n && (p.l > s || (p.n - 1) * s + p.l > (DEVICE ? 1024 : c.max)))) {
+            x * (s || pl) + pl > (DEVICE ? 1024 : c.max) || (s && p.n && (p.l! > s || (p.n - 1) * s + p.l! > (DEVICE ? 1024 : c.max)))) {
           if (!DEVICE) c.garbage++;
         } else {
           if (fresh) {
@@ -234,7 +235,7 @@ export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | n
             var lp = p.b;
             p.s = s;
             p.b = new Uint8Array(DEVICE ? 1024 : c.max);
-            if (lp) p.b.set(lp, (p.n - 1) * s);
+            if (lp) p.b.set(lp, (p.n! - 1) * s);
           }
           if (s) (p.b as Bytes).set(d.subarray(FRAME_HDR), x * s);
           else p.b = new Uint8Array(d.subarray(FRAME_HDR));
@@ -243,7 +244,7 @@ export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | n
           if (++p.c === p.n) {
             i = ps.indexOf(p);
             if (i >= 0) ps.splice(i, 1);
-            var len = (p.n - 1) * s + p.l;
+            var len = (p.n - 1) * s + p.l!;
             var b = p.b as Bytes;
             c.done |= 1 << id;
             c.dt = t;
