@@ -84,9 +84,8 @@ export interface Session {
  */
 export function sessionNew(c: SymmetricCrypto, prkOut: Bytes, initiator: boolean, opts?: SessionOptions): Session {
   if (!(prkOut instanceof Uint8Array) || prkOut.length !== 32) throw perr("SESSION_BAD_KEY", "bad PRK");
-  var k = new Uint8Array(2 * KEYS_RX);
   var s = {
-    c: c, i: initiator, k: k, se: 0, sn: 0, re: 0, rn: -1, w0: 0, w1: 0, proven: false, closed: false
+    c: c, i: initiator, se: 0, sn: 0, re: 0, rn: -1, w0: 0, w1: 0, proven: false, closed: false
   } as Session;
   // Options exist on hosts only: a device uses the defaults as literals (1024, 2^20, auto).
   if (!DEVICE) {
@@ -98,10 +97,8 @@ export function sessionNew(c: SymmetricCrypto, prkOut: Bytes, initiator: boolean
   var pe = prkExporter(c, prkOut);
   var a = edhocKdf(c, pe, initiator ? LABEL_SESSION_I2R : LABEL_SESSION_R2I, EMPTY, 29);
   var b = edhocKdf(c, pe, initiator ? LABEL_SESSION_R2I : LABEL_SESSION_I2R, EMPTY, 29);
-  k.set(prkOut, 0);
-  k.set(a, KEYS_KEY);
-  k.set(prkOut, KEYS_RX);
-  k.set(b, KEYS_RX + KEYS_KEY);
+  // PRK, key and IV of each direction: 32 + 29 bytes (KEYS_KEY, KEYS_IV, KEYS_RX).
+  s.k = concat([prkOut, a, prkOut, b]);
   wipe(pe); wipe(a); wipe(b);
   return s;
 }
