@@ -51,7 +51,7 @@ export interface BindingSet {
 }
 
 export { BINDINGS_RECORD };
-var AAD = [0x70, 0x6b, 0x62, 0x32]; // "pkb2"
+var AAD = new Uint8Array([0x70, 0x6b, 0x62, 0x32]); // "pkb2" (read only)
 
 /**
  * With s: encrypts and saves the whole set as one power-loss-safe record (returns s).
@@ -77,16 +77,18 @@ export function bindingStore(c: SymmetricCrypto, fs: FlashStore, key: Bytes, s?:
     }
     pt = concat(parts);
     var nonce = c.randomBytes(BINDINGS_NONCE);
-    var ct = c.aeadSeal(key, nonce, new Uint8Array(AAD), pt);
+    var ct = c.aeadSeal(key, nonce, AAD, pt);
     wipe(pt);
     saveRecord(fs, c.sha256, BINDINGS_RECORD, concat([nonce, ct]));
     return s;
   }
   var r = loadRecord(fs, c.sha256, BINDINGS_RECORD);
   if (!r) return null;
-  if (r.data.length < BINDINGS_NONCE + 8) throw perr("STORE_CORRUPT", "bindings record too short");
-  pt = c.aeadOpen(key, r.data.subarray(0, BINDINGS_NONCE), new Uint8Array(AAD), r.data.subarray(BINDINGS_NONCE)) as Bytes;
-  if (!pt) throw perr("STORE_CORRUPT", "bindings record failed authentication");
+  var d: Bytes | string = r.data;
+  // Too short for a nonce and a tag, or failed authentication.
+  if (d.length < BINDINGS_NONCE + 8 || !(pt = c.aeadOpen(key, d.subarray(0, BINDINGS_NONCE), AAD, d.subarray(BINDINGS_NONCE)) as Bytes)) {
+    throw perr("STORE_CORRUPT", "bindings record too short or failed authentication");
+  }
   var at = 0;
   // The next field, copied out of the plaintext (which is wiped below): t < 0 a string,
   // 1 a number, otherwise bytes (exactly t bytes; 0: any length).
