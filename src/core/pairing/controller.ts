@@ -254,7 +254,7 @@ export class Pairing {
     for (var i = 0; i < s.list.length; i++) wipe(s.list[i].secret);
     self.set = n;
     self.bindings = n.list;
-    for (i = self.conns.length - 1; i >= 0; i--) self.drop(self.conns[i], "cleared");
+    for (i = self.conns.length; i--; ) self.drop(self.conns[i], "cleared");
     p.ui("cleared");
     p.report("cleared", {});
   }
@@ -354,7 +354,7 @@ export class Pairing {
     // Expired back-offs go: each costs memory, and failed peers' addresses can be many.
     for (var i = 0; i < a.length; i++) if (now >= b[a[i]]) delete b[a[i]];
     if (self.window !== WIN_NONE && now >= self.winEnd) self.closeWindow("timeout");
-    for (i = self.conns.length - 1; i >= 0; i--) {
+    for (i = self.conns.length; i--; ) {
       var k = self.conns[i];
       if (k) {
         if (k.until && now >= k.until) {
@@ -493,7 +493,7 @@ export class Pairing {
           if (!ed) {
             if (k.s || (ini && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
             // A responder outside a window refers to its credential by kid: only pinned peers can follow.
-            var byKid = ini ? !!k.bound : (DEVICE || !pol.app) && self.window === WIN_NONE;
+            var byKid = ini ? k.bound : (DEVICE || !pol.app) && self.window === WIN_NONE;
             var o = {
               crypto: c, method: pol.method, suites: [2], eadLabels: ini ? [EAD_SAS_NONCE] : [EAD_SAS_COMMIT, EAD_SAS_REVEAL],
               creds: [{ priv: id.priv, cred: id.cred, idCred: byKid ? idCredKid(me.kid) : idCredByValue(id.cred, id.issuer) }],
@@ -698,7 +698,7 @@ export class Pairing {
       p.ui("ok");
       p.report(old ? "replaced" : "paired", { peer: peer.sub, old: old ? old.sub : null, n: b.n });
       // Any live session of the evicted unit ends now.
-      for (i = l.length - 1; old && i >= 0; i--) if (l[i].peer && (l[i].peer as PeerInfo).sub === old.sub) self.drop(l[i], "evicted");
+      for (i = l.length; old && i--; ) if (l[i].peer && (l[i].peer as PeerInfo).sub === old.sub) self.drop(l[i], "evicted");
     }
     // The binding stands for the peer from now on (the validated credential it was made
     // from can go); the code's nonces are not needed any more.
