@@ -32,7 +32,7 @@
  * they save), which lives in the instance itself, in short fields.
  */
 import { bytesEqual, concat, EMPTY, wipe, type Bytes } from "../bytes";
-import { encHead, encode, encodeSeq, peekMajor, readAs, readRaw, reader } from "../cbor";
+import { encode, encodeSeq, peekMajor, readAs, readRaw, reader } from "../cbor";
 import { sigStructure1 } from "../cose";
 import { isPairkitError, perr } from "../errors";
 import type { CryptoProvider, PrivateKeyRef } from "../../crypto/provider";
@@ -114,7 +114,7 @@ class EdhocBase {
   declare method: number;
   declare suite: number;
   // Internal state (short names: every property name costs memory on a device).
-  /** true on the initiator's prototype. */
+  /** true on the initiator's prototype (undefined on the responder's). */
   declare i: boolean;
   declare c: CryptoProvider;
   declare o: EdhocOptions;
@@ -400,7 +400,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
       var r, j, v: any, a: any, b: any;
       if (!n) {
         // Initiator: creates message_1. Responder: parses it.
-        var ead: EadItem[] = [];
+        var ead: any; // the responder's EAD_1
         if (!i) {
           r = reader(x);
           a = readAs(r, 0);
@@ -506,7 +506,7 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           var ct = crypt(s, m, pt, true);
           // After TH: the message is not alive while TH is hashed.
           nextTh(s, pt, b.cred, i ? ST_DONE : ST_WAIT_M3);
-          s.k!(concat([encHead(2, gy.length + ct.length), gy, ct]));
+          s.k!(encode(concat([gy, ct])));
         }, true, b, eadB);
       };
       if (i) return send();
@@ -575,7 +575,8 @@ function step4(this: EdhocBase, x?: unknown): Promise<any> {
   return run(this, 4, x);
 }
 Object.assign(EdhocInitiator.prototype, { i: true, message1: step0, parseMessage2: step1, verifyMessage2: step2, message3: step3, processMessage4: step4 });
-Object.assign(EdhocResponder.prototype, { i: false, processMessage1: step0, parseMessage3: step1, verifyMessage3: step2, message2: step3, message4: step4 });
+// i stays undefined (false) for the responder.
+Object.assign(EdhocResponder.prototype, { processMessage1: step0, parseMessage3: step1, verifyMessage3: step2, message2: step3, message4: step4 });
 
 /**
  * The EDHOC error message to send for a failure: ERR_CODE 2 with SUITES_R for a refused
