@@ -163,16 +163,16 @@ export function channelClose(c: Channel, why?: string): void {
  * example once a second from setInterval). (One function for both: each function costs
  * interpreter variables on a device.)
  */
-export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | null {
-  var c = f as Channel;
+export function frameIn(f: Framer, d?: Bytes | null, now?: number): FrameMsg | null;
+// (The implementation names its parameters as it uses them: no aliases. p starts undefined.)
+export function frameIn(c: Framer & Partial<Channel>, d?: Bytes | null, t?: any): FrameMsg | null {
   var l = c.link;
   if (l) {
     if (c.closed) return null;
-    now = c.now();
+    t = c.now!();
   }
-  var t = now as number;
   var ps = c.p;
-  var p: FramePartial | null = null;
+  var p: FramePartial | undefined;
   var m: FrameMsg | null = null;
   var i;
   for (i = ps.length - 1; i >= 0; i--) {
