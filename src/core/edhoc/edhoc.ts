@@ -252,7 +252,7 @@ function next<V>(s: EdhocBase, p: Promise<V> | null, f: (v: V) => void): void {
 function recv(s: EdhocBase, m: Bytes): Bytes {
   var r = reader(m);
   var code = peekMajor(r);
-  var err = code === 0 || code === 1;
+  var err = code < 2; // an integer (or -1, no bytes: readAs fails with CBOR_TRUNCATED either way)
   var v: any;
   var sr: number[];
   code = err ? readAs(r, -1) : 0;
@@ -397,10 +397,9 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
     next(s, null, function () {
       var c = s.c;
       var o = s.o;
-      var r, j, v: any, a: any, b: any;
+      var r, j, v: any, a: any, b: any, ead: any; // ead: the responder's EAD_1
       if (!n) {
         // Initiator: creates message_1. Responder: parses it.
-        var ead: any; // the responder's EAD_1
         if (!i) {
           r = reader(x);
           a = readAs(r, 0);
