@@ -170,8 +170,9 @@ class EdhocBase {
 
   /** PRK_out once the handshake is complete (a secret: do not log it). */
   get prkOut(): Bytes {
-    if (this.st !== ST_DONE || !this.po) throw perr("EDHOC_WRONG_STATE", "the handshake has not completed");
-    return this.po;
+    // PRK_out is set before the state becomes DONE, and only abort (state DEAD) removes it.
+    if (this.st !== ST_DONE) throw perr("EDHOC_WRONG_STATE", "the handshake has not completed");
+    return this.po as Bytes;
   }
 
   get complete(): boolean {
@@ -459,9 +460,8 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           var idc = peekMajor(r) === 5 ? readRaw(r) : idCredKid(readIdBytes(r));
           s.pc = idc;
           s.sm = readAs(r, 2);
-          var p = r.p;
+          s.ead = pt.subarray(r.p);
           var ead = readEad(r, o.eadLabels);
-          s.ead = pt.subarray(p);
           s.pt = pt;
           s.st = i ? ST_PROC_M2 : ST_PROC_M3;
           s.k!({ connId: i ? s.connIdR : s.connIdI, idCred: idc, idCredInfo: parseIdCred(idc), ead: ead });
