@@ -10,13 +10,10 @@ export var EMPTY: Bytes = new Uint8Array(0);
 
 export function concat(parts: Bytes[]): Bytes {
   var n = 0;
-  var i;
-  for (i = 0; i < parts.length; i++) n += parts[i].length;
+  var i = 0;
+  while (i < parts.length) n += parts[i++].length;
   var out = new Uint8Array(n);
-  for (i = n = 0; i < parts.length; i++) {
-    out.set(parts[i], n);
-    n += parts[i].length;
-  }
+  for (i = n = 0; i < parts.length; n += parts[i++].length) out.set(parts[i], n);
   return out;
 }
 

@@ -175,7 +175,7 @@ export function frameIn(c: Framer & Partial<Channel>, d?: Bytes | null, t?: any)
   var p: FramePartial | undefined;
   var m: FrameMsg | null = null;
   var i;
-  for (i = ps.length - 1; i >= 0; i--) {
+  for (i = ps.length; i--; ) {
     if (t - ps[i].t > (DEVICE ? 10000 : c.to) || t < ps[i].t) {
       ps.splice(i, 1);
       if (!DEVICE) c.expired++;

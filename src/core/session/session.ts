@@ -137,13 +137,13 @@ export function sessionUpdate(s: Session, peer?: boolean): Bytes | undefined {
 }
 
 /**
- * Seals one record. type: REC_DATA (default), REC_CLOSE (the session closes after sealing)
+ * Seals one record. t (the type): REC_DATA (default), REC_CLOSE (the session closes after sealing)
  * or REC_CONFIRM. At the cap the send keys are updated first (or SESSION_EXHAUSTED when
  * autoUpdate is off); a sequence number is never used twice under one key.
  */
-export function sessionSeal(s: Session, data: Bytes, type?: number): Bytes {
+export function sessionSeal(s: Session, data: Bytes, t?: number): Bytes {
   if (s.closed) throw perr("SESSION_CLOSED", "closed");
-  var t = type ? type : 0;
+  t = t || 0;
   // REC_DATA, REC_CLOSE or REC_CONFIRM (0..2).
   if (t !== (t & 3) || t > REC_CONFIRM) throw perr("SESSION_BAD_TYPE", "bad type");
   if (!(data instanceof Uint8Array)) throw perr("SESSION_FORMAT", "not bytes");
