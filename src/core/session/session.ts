@@ -186,8 +186,8 @@ export function sessionOpen(s: Session, rec: Bytes): Bytes | null {
   var t = h >> 6;
   var e = (h >> 3) & 7;
   var n = h & 7;
-  if (t === 3 || !n || n > 4 || rec.length < 1 + n + REC_TAG_LEN || (n > 1 && !rec[1])) throw perr("SESSION_FORMAT", "bad header");
-  if (rec.length > 1 + n + (DEVICE ? 1024 : s.max) + REC_TAG_LEN) throw perr("SESSION_TOO_LARGE", "too large");
+  if (t === 3 || !n || n > 4 || rec.length - n < 1 + REC_TAG_LEN || (n > 1 && !rec[1])) throw perr("SESSION_FORMAT", "bad header");
+  if (rec.length - n > 1 + REC_TAG_LEN + (DEVICE ? 1024 : s.max)) throw perr("SESSION_TOO_LARGE", "too large");
   var q = 0;
   for (var i = 1; i <= n; i++) q = q * 256 + rec[i];
   var nx = e === ((s.re + 1) & 7);
