@@ -358,8 +358,9 @@ export class Pairing {
       var k = self.conns[i];
       if (k) {
         if (k.until && now >= k.until) {
-          self.drop(k, k.ph === P_CONFIRM ? perr("PAIR_NOT_CONFIRMED", "the code was not confirmed in time")
-            : perr("PAIR_FAILSAFE", "replacement did not complete a round trip in time; the old binding stays"));
+          // (One perr call: device builds drop the message argument.)
+          self.drop(k, perr(k.ph === P_CONFIRM ? "PAIR_NOT_CONFIRMED" : "PAIR_FAILSAFE", k.ph === P_CONFIRM
+            ? "the code was not confirmed in time" : "replacement did not complete a round trip in time; the old binding stays"));
         } else channelTick(k);
       }
     }
