@@ -70,9 +70,11 @@ export interface PairingPolicy {
 
 export var DEFAULT_POLICY: PairingPolicy = {
   capacity: 1, roles: ["device", "app"], models: null, pairWindowMs: 60000, replaceWindowMs: 60000, failSafeMs: 30000,
-  confirmCode: true, confirmMs: 30000, replaceHoldMs: 3000, clearHoldMs: 10000, method: 3, fastReconnect: true, app: false,
+  confirmCode: true, confirmMs: 30000, replaceHoldMs: 3000, clearHoldMs: 10000, method: 3, fastReconnect: true,
   msgTimeoutMs: 10000,
-};
+} as PairingPolicy;
+// Devices lack the app role and never read the flag.
+if (!DEVICE) DEFAULT_POLICY.app = false;
 
 export interface Identity {
   /** Our credential (CWT) and the secure element's reference to its private key. */
