@@ -39,7 +39,12 @@ async function bundle(entrySource: string): Promise<string> {
 }
 
 /** Runs a script in Espruino in dir; resolves with stdout once a line has DONE (or the process exits). */
-function runEspruino(dir: string, file: string, script: string, timeoutMs: number): Promise<string> {
+/**
+ * Runs a script; resolves at "DONE" (killing the process: Espruino ignores SIGTERM) or at
+ * exit. With `untilExit` it waits for the script's own quit(): a write to Storage reaches
+ * espruino.flash only as the process ends, and a kill right after "DONE" could lose it.
+ */
+function runEspruino(dir: string, file: string, script: string, timeoutMs: number, untilExit?: boolean): Promise<string> {
   writeFileSync(join(dir, file), script);
   return new Promise((res, rej) => {
     const p = spawn(BIN!, [file], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
@@ -50,7 +55,7 @@ function runEspruino(dir: string, file: string, script: string, timeoutMs: numbe
     }, timeoutMs);
     p.stdout.on("data", (d) => {
       out += d.toString("latin1");
-      if (/DONE/.test(out)) {
+      if (!untilExit && /DONE/.test(out)) {
         clearTimeout(timer);
         p.kill("SIGKILL"); // Espruino ignores SIGTERM
         res(out);
@@ -72,7 +77,7 @@ function runEspruino(dir: string, file: string, script: string, timeoutMs: numbe
 async function runFromStorage(bundleText: string, globals: string, timeoutMs: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "pairkit-esp-"));
   dirs.push(dir);
-  const saved = await runEspruino(dir, "save.js", `require("Storage").write("se.js", ${JSON.stringify(bundleText)}); console.log("DONE"); quit();`, 20_000);
+  const saved = await runEspruino(dir, "save.js", `require("Storage").write("se.js", ${JSON.stringify(bundleText)}); console.log("DONE"); quit();`, 20_000, true);
   if (!/DONE/.test(saved)) throw new Error("could not save to Storage:\n" + saved);
   return runEspruino(dir, "run.js", globals + `\neval(require("Storage").read("se.js"));`, timeoutMs);
 }
