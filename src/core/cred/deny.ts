@@ -55,7 +55,7 @@ export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes,
   } catch (e) {
     return Promise.reject(isPairkitError(e) ? e : perr("DENY_MALFORMED", "internal failure while processing input"));
   }
-  return checkSignature(crypto, d, signer.pub, "DENY_BAD_SIGNATURE").then(function () {
+  return checkSignature(crypto, d, signer.pub, "DENY_BAD_SIGNATURE", function () {
     d.verified = true;
     return d;
   });

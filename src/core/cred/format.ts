@@ -97,6 +97,8 @@ export function checkName(v: unknown, max: number, what: string, code: string): 
  * kid are views into `b`. One function for both, because each function costs a device
  * variables.
  */
+export function parseSigned(b: Bytes, code?: string): Credential;
+export function parseSigned(b: Bytes, code: string | undefined, maxEntries: number | undefined): Credential | DenyList;
 export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Credential | DenyList {
   code = code || "CRED_MALFORMED";
   var deny = maxEntries !== undefined;
@@ -173,9 +175,10 @@ export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Crede
  * else. Every failure is a PairkitError with code CRED_MALFORMED, or `code` when given (the
  * inner CBOR/COSE code is in `detail`). The signature is not checked here (see
  * validateChain). Streams over the bytes (no decoded tree); issuerKid and kid are views
- * into `b`. parseSigned itself, under its own name (no function of its own on a device).
+ * into `b`. parseSigned itself, exported under a second name (on a device neither a function
+ * nor a variable of its own).
  */
-export var parseCredential: (b: Bytes, code?: string) => Credential = parseSigned as any;
+export { parseSigned as parseCredential };
 
 /**
  * The deterministic claims set (the COSE payload) of a credential. Host side: a CA encodes,
