@@ -199,18 +199,15 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
     // and wipe the ephemeral key in TempKey. The last result is kept: static-DH EDHOC needs
     // the same x twice (with the ephemeral and with the device key).
     return new Promise(function (res) {
-      var go = function () {
+      // The driver's own delay when it has one (host only: a simulation's virtual clock;
+      // bound, so it is called as c.d.y(fn, 0) would call it), else the timer.
+      (DEVICE || !c.d.y ? setTimeout : c.d.y.bind(c.d))(function () {
         if (!c.lx || !ctEqual(c.lx, b)) {
           c.ly = (c.x as (x: Bytes) => Bytes | null)(b);
           c.lx = new Uint8Array(b);
         }
         res(seEcdh(a, b, c.ly || null));
-      };
-      if (!DEVICE) {
-        // The driver's own delay when it has one (host only: a simulation's virtual clock).
-        if (c.d.y) return c.d.y(go, 0);
-      }
-      setTimeout(go, 0);
+      }, 0);
     });
   }
   if (n !== 64 && !(m && (m.length === 32 || m.length === 64)))
