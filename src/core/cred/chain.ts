@@ -72,6 +72,7 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
   var pol: CredPolicy;
   var i = 0;
   var c: any;
+  var e: any; // the code of a failed check
   try {
     peer = parseCredential(credBytes);
     // The store: anchors (the first na entries), then intermediates. Byte-identical
@@ -79,8 +80,9 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
     // comes last and is only compared: it may be a store entry itself (an anchor ends the
     // walk at once), and any other entry with its kid is a collision.
     var store: Credential[] = [];
-    var nA = (opts.anchors || []).length;
-    var all = (opts.anchors || []).concat(opts.intermediates || [], [peer]);
+    var all: (Bytes | Credential)[] = opts.anchors || [];
+    var nA = all.length;
+    all = all.concat(opts.intermediates || [], [peer]);
     var last = all.length - 1;
     var na = 0;
     var top = false;
@@ -106,25 +108,28 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
     for (o = peer; !top; o = c) {
       for (i = 0; i < store.length && !bytesEqual(store[i].kid, o.issuerKid); i++); // the first entry with the issuer kid
       c = store[i];
-      if (!c || bytesEqual(c.bytes, o.bytes)) throw perr("CRED_UNKNOWN_ISSUER", "unknown issuer of '" + o.sub + "'");
-      if (c.role !== "ca") throw perr("CRED_NOT_CA", "issuer '" + c.sub + "' is not a CA");
-      if (c.sub !== o.iss) throw perr("CRED_ISSUER_MISMATCH", "iss of '" + o.sub + "' is not its issuer");
       top = i < na;
-      if (!top && chain.length >= 2) throw perr("CRED_PATH_TOO_LONG", "more than one intermediate CA");
+      // One throw for the four checks, taken in this order (device builds drop the message).
+      if (e = !c || bytesEqual(c.bytes, o.bytes) ? "CRED_UNKNOWN_ISSUER" : c.role !== "ca" ? "CRED_NOT_CA" : c.sub !== o.iss ? "CRED_ISSUER_MISMATCH"
+        : !top && chain.length >= 2 && "CRED_PATH_TOO_LONG")
+        throw perr(e, e === "CRED_UNKNOWN_ISSUER" ? "unknown issuer of '" + o.sub + "'" : e === "CRED_NOT_CA" ? "issuer '" + c.sub + "' is not a CA"
+          : e === "CRED_ISSUER_MISMATCH" ? "iss of '" + o.sub + "' is not its issuer" : "more than one intermediate CA");
       chain.push(c);
     }
     for (i = 0; i < chain.length; i++) {
       c = chain[i];
       // A CA at position i has i - 1 intermediate CAs below it (the leaf does not count, and
       // its pathLen is at least -1).
-      if (i - 1 > c.pathLen) throw perr("CRED_PATH_TOO_LONG", "path length of '" + c.sub + "' exceeded");
-      // kid = SHA-256(x || y)[0..4] (kidOf)
-      if (!bytesEqual(c.kid, crypto.sha256(c.pub).subarray(0, KID_LEN))) throw perr("CRED_KID_MISMATCH", "kid of '" + c.sub + "' does not match its key");
-      if (opts.deny && i < chain.length - 1 && opts.deny.revoked.indexOf(c.sub) >= 0) throw perr("CRED_REVOKED", "'" + c.sub + "' is on the deny list");
+      // Then kid = SHA-256(x || y)[0..4] (kidOf), then the deny list (one throw, in this order).
+      if (e = i - 1 > c.pathLen ? "CRED_PATH_TOO_LONG" : !bytesEqual(c.kid, crypto.sha256(c.pub).subarray(0, KID_LEN)) ? "CRED_KID_MISMATCH"
+        : opts.deny && i < chain.length - 1 && opts.deny.revoked.indexOf(c.sub) >= 0 && "CRED_REVOKED")
+        throw perr(e, e === "CRED_PATH_TOO_LONG" ? "path length of '" + c.sub + "' exceeded" : e === "CRED_KID_MISMATCH"
+          ? "kid of '" + c.sub + "' does not match its key" : "'" + c.sub + "' is on the deny list");
     }
     pol = opts.policy || {};
-    if ((pol.roles || ["device", "app"]).indexOf(peer.role) < 0) throw perr("CRED_ROLE_NOT_ALLOWED", "role " + peer.role + " not allowed");
-    if (pol.models && peer.role !== "ca" && pol.models.indexOf(peer.model) < 0) throw perr("CRED_MODEL_NOT_ALLOWED", "model '" + peer.model + "' not allowed");
+    if (e = (pol.roles || ["device", "app"]).indexOf(peer.role) < 0 ? "CRED_ROLE_NOT_ALLOWED"
+      : pol.models && peer.role !== "ca" && pol.models.indexOf(peer.model) < 0 && "CRED_MODEL_NOT_ALLOWED")
+      throw perr(e, e === "CRED_ROLE_NOT_ALLOWED" ? "role " + peer.role + " not allowed" : "model '" + peer.model + "' not allowed");
     peer.cred = peer.bytes;
     if (!DEVICE) {
       peer.via = chain.length === 3 ? chain[1].sub : null;
