@@ -106,18 +106,17 @@ export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Crede
   // 0x84: an untagged array of four (the COSE_Sign1 tag 18 is not used).
   if (!(b instanceof Uint8Array) || b.length > max || b[0] !== 0x84)
     throw perr(deny && b instanceof Uint8Array && b.length > max ? "DENY_TOO_LARGE" : code, "not an untagged COSE_Sign1 of at most " + max + " bytes");
-  var n = 0;
-  var i, v: any, iat: any, kid: any, x: any, y: any, role: any, ca: any, last: any, issuerKid: any, names: any[];
+  // (Every local is declared here: no var statements of their own inside the try.)
+  var n: any, i, v: any, iat: any, kid: any, x: any, y: any, role: any, ca: any, last: any, issuerKid: any, names: any[], unprotected, payload: any, t, bad: any;
+  var r, prot: any, p, cnf, crv;
   try {
-    var r = reader(b, true);
+    r = reader(b, true);
     readAs(r, 4);
-    var prot = readAs(r, 2);
-    var p = reader(prot, true);
-    if (readAs(p, 5) !== 2 || readAs(p, -1, 1) !== -7) throw perr(code, "protected header is not {1: -7, 4: kid}");
-    issuerKid = readAs(p, 2, 4);
-    var unprotected = readAs(r, 5);
-    var payload = readAs(r, 2);
-    if (issuerKid.length !== KID_LEN || p.p < prot.length || unprotected || readAs(r, 2).length !== 64 || r.p < b.length)
+    prot = readAs(r, 2);
+    p = reader(prot, true);
+    // (One check: the reads after the header's first two happen in the same order as checks.)
+    if (readAs(p, 5) !== 2 || readAs(p, -1, 1) !== -7 || (issuerKid = readAs(p, 2, 4), unprotected = readAs(r, 5), payload = readAs(r, 2),
+      issuerKid.length !== KID_LEN || p.p < prot.length || unprotected || readAs(r, 2).length !== 64 || r.p < b.length))
       throw perr(code, "not [<< {1: -7, 4: 4-byte kid} >>, {}, payload, 64-byte signature]");
     r = reader(payload, true);
     // Names to check at the end: iss, sub, model; or a deny list's subjects.
@@ -134,26 +133,29 @@ export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Crede
       n = readAs(r, 5);
       names.push(readAs(r, 3, CLAIM_ISS), readAs(r, 3, CLAIM_SUB));
       iat = readAs(r, 0, CLAIM_IAT);
-      var cnf = readAs(r, 5, CLAIM_CNF) === 1 && readAs(r, 5, 1) === 5 && readAs(r, 0, 1) === 2;
+      cnf = readAs(r, 5, CLAIM_CNF) === 1 && readAs(r, 5, 1) === 5 && readAs(r, 0, 1) === 2;
       kid = readAs(r, 2, 2);
-      var crv = readAs(r, 0, -1);
+      crv = readAs(r, 0, -1);
       x = readAs(r, 2, -2);
       y = readAs(r, 2, -3);
       role = readAs(r, 0, CLAIM_ROLE);
       ca = role === ROLE_CA;
       last = readAs(r, ca ? 0 : 3, ca ? CLAIM_PATH_LEN : CLAIM_MODEL);
       if (!ca) names.push(last);
-      if (n !== 6 || !cnf || kid.length !== KID_LEN || crv !== 1 || x.length !== 32 || y.length !== 32 ||
-        (ca ? last > MAX_PATH_LEN : (role !== ROLE_DEVICE && role !== ROLE_APP) || (role === ROLE_DEVICE && b.length > MAX_DEVICE_CRED)))
-        throw perr(code, "not a pairkit claims set (P-256 cnf key, role, model or path length, at most " + MAX_DEVICE_CRED + " bytes for a device)");
+      bad = n !== 6 || !cnf || kid.length !== KID_LEN || crv !== 1 || x.length !== 32 || y.length !== 32 ||
+        (ca ? last > MAX_PATH_LEN : (role !== ROLE_DEVICE && role !== ROLE_APP) || (role === ROLE_DEVICE && b.length > MAX_DEVICE_CRED));
     }
-    if ((!deny || n <= maxEntries!) && r.p < payload.length) throw perr(code, "bytes after the payload");
-    // Printable ASCII, 1..64 characters (a model 1..32); a deny list's subjects strictly ascending.
-    for (i = 0; i < names.length; i++) {
-      var t = names[i];
-      if (!t.length || t.length > (deny || i < 2 ? MAX_NAME : MAX_MODEL) || !/^[\x20-\x7e]+$/.test(t) || (deny && i && !(names[i - 1] < t)))
-        throw perr(code, "names must be 1..64 (a model 1..32) printable ASCII characters, a deny list's ascending and unique");
+    // Then (nothing is read any more, so the order of these checks does not matter): bytes
+    // after the payload; names of printable ASCII, 1..64 characters (a model 1..32), a deny
+    // list's subjects strictly ascending.
+    bad = bad || ((!deny || n <= maxEntries!) && r.p < payload.length);
+    for (i = 0; !bad && i < names.length; i++) {
+      t = names[i];
+      bad = !t.length || t.length > (deny || i < 2 ? MAX_NAME : MAX_MODEL) || !/^[\x20-\x7e]+$/.test(t) || (deny && i && !(names[i - 1] < t));
     }
+    if (bad)
+      throw perr(code, "not a pairkit claims set (P-256 cnf key, role, model or path length, at most " + MAX_DEVICE_CRED + " bytes for a device), " +
+        "bytes after the payload, or names not 1..64 (a model 1..32) printable ASCII characters, a deny list's ascending and unique");
   } catch (e) {
     throw isPairkitError(e) && e.code === code ? e : perr(code, isPairkitError(e) ? e.message : "malformed input", isPairkitError(e) ? e.code : undefined);
   }
