@@ -149,15 +149,15 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
     // A prepared ephemeral (host only) is stale once re-preparing overwrote the slot.
     if (c && s === SLOT_EPHEMERAL && a.gen !== undefined && a.gen !== c.G) lost = true;
   }
+  // The code of a failed argument check (one perr call: device builds drop the message).
   var e: any =
     op < 2
-      ? a !== P256
-        ? perr("CRYPTO_UNSUPPORTED", "the secure element makes and verifies P-256 (ES256) only")
-        : op && n !== 64 && perr("CRYPTO_BAD_KEY", "P-256 public key must be 64 bytes")
-      : !c || (op < 3 && (tk || lost))
-          ? perr("CRYPTO_BAD_KEY", "not a secure-element P-256 key reference (or not a signing key)")
-          : lost && perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (replaced, or the chip slept)");
-  if (e) return Promise.reject(e);
+      ? a !== P256 ? "CRYPTO_UNSUPPORTED" : op && n !== 64 && "CRYPTO_BAD_KEY"
+      : !c || (op < 3 && (tk || lost)) ? "CRYPTO_BAD_KEY" : lost && "SE_EPHEMERAL_LOST";
+  if (e)
+    return Promise.reject(perr(e, e === "CRYPTO_UNSUPPORTED" ? "the secure element makes and verifies P-256 (ES256) only"
+      : e === "SE_EPHEMERAL_LOST" ? "the ephemeral key is gone (replaced, or the chip slept)"
+      : op < 2 ? "P-256 public key must be 64 bytes" : "not a secure-element P-256 key reference (or not a signing key)"));
   if (!op) {
     if (!DEVICE) {
       if (c.p) {
@@ -211,16 +211,14 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
     });
   }
   if (n !== 64 && !(m && (m.length === 32 || m.length === 64)))
-    return Promise.reject(n === 32 && !c.x ? perr("CRYPTO_UNSUPPORTED", "no P-256 decompression configured") : perr("CRYPTO_BAD_POINT", "not a P-256 public key (64 bytes x||y, or an x on the curve)"));
+    return Promise.reject(perr(n === 32 && !c.x ? "CRYPTO_UNSUPPORTED" : "CRYPTO_BAD_POINT", n === 32 && !c.x ? "no P-256 decompression configured" : "not a P-256 public key (64 bytes x||y, or an x on the curve)"));
   return seRun(c.d, encodeCommand(OP_ECDH, tk ? 0x0d : 0x0c, tk ? 0 : s, m && m.length > 32 ? m : b, m && m.length < 64 ? m : null), T_ECDH, 32, null, function (e, r) {
     // An execution error means a point off the curve (cryptoauthlib issue #11), unless
     // decompression already proved the point valid: then TempKey lost its key (the chip
     // was reset behind the driver's back) or the slot does not permit ECDH.
-    if (e && e.code === "SE_EXECUTION_ERROR") {
-      if (!m) throw perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code);
-      if (tk) throw perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (the chip was reset)");
-    }
-    if (e) throw e;
+    if (e)
+      throw e.code !== "SE_EXECUTION_ERROR" ? e : !m ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code)
+        : tk ? perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (the chip was reset)") : e;
     return r;
   });
 }
