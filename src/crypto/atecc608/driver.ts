@@ -93,7 +93,7 @@ export type SeDone = (e: any, r: any) => any;
 
 /**
  * A queued request: p packet (null: sleep), e execution ms, n response data length,
- * q Nonce packet to send first (or null), d whether the command itself is next (no Nonce,
+ * q Nonce packet to send first (or null / undefined), d whether the command itself is next (no Nonce,
  * or the Nonce went in during this wake), m `done` of seRun, y / f its promise's resolve
  * and reject. While it runs: a attempts, w wakes, o polls and c CRC re-reads left, s
  * whether anything answered a wake (on the job, not the driver: freed with it).
@@ -102,7 +102,7 @@ interface SeJob {
   p: Uint8Array | null;
   e: number;
   n: number;
-  q: Uint8Array | null;
+  q: Uint8Array | null | undefined;
   d: boolean;
   m: SeDone | null | undefined;
   y: (r: any) => void;
@@ -176,23 +176,21 @@ var CRC_NIB: Uint16Array | null = null;
  */
 export function crc16(data: Bytes, start: number, len: number): number {
   var t = CRC_NIB;
-  var i, k, c;
+  var i, k, c, r = 0;
   if (!t) {
     t = CRC_NIB = new Uint16Array(16);
     for (i = 0; i < 16; i++) {
-      c = i;
-      for (k = 0; k < 4; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
+      for (c = i, k = 4; k--; ) c = (c >>> 1) ^ ((c & 1) * 0xa001);
       t[i] = c;
     }
   }
-  var r = 0;
   for (i = start; i < start + len; i++) {
     c = data[i];
     r = (r >>> 4) ^ t[(r ^ c) & 15];
     r = (r >>> 4) ^ t[(r ^ (c >> 4)) & 15];
   }
-  c = 0;
-  for (k = 0; k < 16; k++) c |= ((r >> k) & 1) << (15 - k);
+  // Reflected: bit 0 of r becomes bit 15.
+  for (c = 0, k = 16; k--; r >>= 1) c = (c << 1) | (r & 1);
   return c;
 }
 
@@ -205,15 +203,11 @@ export function encodeCommand(opcode: number, p1: number, p2: number, data?: Byt
   var n = data ? data.length : 0;
   var count = 7 + n + (more ? more.length : 0);
   var b = new Uint8Array(count + 1);
-  b[0] = 0x03;
-  b[1] = count;
-  b[2] = opcode;
-  b[3] = p1;
-  b[4] = p2; // typed-array stores keep the low 8 bits
-  b[5] = p2 >> 8;
+  b.set([0x03, count, opcode, p1, p2, p2 >> 8]); // typed-array stores keep the low 8 bits
   if (data) b.set(data, 6);
   if (more) b.set(more, 6 + n);
   var crc = crc16(b, 1, count - 2);
+  // (Not b[count] = (b[count - 1] = crc) >> 8: on Espruino a typed-array assignment's value is the stored byte.)
   b[count - 1] = crc;
   b[count] = crc >> 8;
   return b;
@@ -369,7 +363,7 @@ function step(d: Drv, e?: any, r?: any): void {
             a = 0x02;
             break;
           }
-          e = j.s ? perr("SE_WAKE_FAILED", "secure element gave no valid wake response") : perr("SE_NO_DEVICE", "no secure element answers on the bus");
+          e = perr(j.s ? "SE_WAKE_FAILED" : "SE_NO_DEVICE", j.s ? "secure element gave no valid wake response" : "no secure element answers on the bus");
         }
         continue;
       case P_SEND:
@@ -498,7 +492,7 @@ function step(d: Drv, e?: any, r?: any): void {
  * data)` returns; rejects with the typed error (SE_* codes), or with what `done` throws.
  */
 export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest?: Bytes | null, done?: SeDone | null): Promise<any> {
-  var q = digest ? encodeCommand(OP_NONCE, 0x43, 0, digest) : null;
+  var q = digest && encodeCommand(OP_NONCE, 0x43, 0, digest); // null or undefined without a digest
   return new Promise(function (y, f) {
     (d as Drv).q.push({ p: packet, e: execMs, n: respLen, q: q, d: !q, m: done, y: y, f: f });
     if (!(d as Drv).ph) step(d as Drv);
