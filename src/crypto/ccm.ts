@@ -57,9 +57,10 @@ export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data:
   if (mlen < 0) return null;
   // Lengths are below 2^32 (typed arrays on every target).
   if (L < 4 && mlen >= 1 << (8 * L)) throw perr("CRYPTO_TOO_LONG", "CCM message too long for the nonce size");
-  var ahdr = aad.length ? (aad.length < 0xff00 ? 2 : 6) : 0;
+  // t is the AAD's length until the length encoding below consumes it.
+  var ahdr = (t = aad.length) ? (t < 0xff00 ? 2 : 6) : 0;
   // p: payload offset (B_0 and the padded AAD); e: end of the MAC input, start of the spare block.
-  var p = (aad.length + ahdr + 31) & ~15, e = p + ((mlen + 15) & ~15);
+  var p = (t + ahdr + 31) & ~15, e = p + ((mlen + 15) & ~15);
   var b = new U(e + 16);
   var s = b.subarray(p - 16, e);
   // Counter block A_0; the CTR pass counts up from it.
@@ -72,23 +73,23 @@ export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data:
     // The received tag goes into the slot.
     b.set(b.subarray(p + mlen, p + mlen + tagLen), p - 16);
     // s ^= the key stream from A_0.
-    t = bc.ctr(key, a0, s);
-    if (!bc.inPlace) s.set(t);
+    i = bc.ctr(key, a0, s);
+    if (!bc.inPlace) s.set(i);
     // Keep the received tag (XOR S_0) in the spare block, then clear what the header does
     // not overwrite: the AAD's padding and the payload's. (In Espruino 2v29 fill() costs
     // about 1.2 thousand instructions per element of the whole array, whatever the range:
     // fill views of the ranges.)
     b.set(b.subarray(p - 16, p), e);
-    b.subarray(16 + ahdr + aad.length, p).fill(0);
+    b.subarray(16 + ahdr + t, p).fill(0);
     b.subarray(p + mlen, e).fill(0);
   }
 
   // B_0: flags, nonce, message length (all L bytes); then the AAD length encoding and the
   // AAD. Both lengths are big-endian and adjacent: one loop from the AAD length's last byte
   // down, switching to the message length at byte 15.
-  b[0] = (aad.length ? 64 : 0) | ((tagLen - 2) << 2) | (L - 1);
+  b[0] = (t ? 64 : 0) | ((tagLen - 2) << 2) | (L - 1);
   b.set(nonce, 1);
-  for (i = 15 + ahdr, t = aad.length; i > 15 - L; i--, t >>>= 8) b[i] = (i === 15 ? (t = mlen) : t) & 255;
+  for (i = 15 + ahdr; i > 15 - L; i--, t >>>= 8) b[i] = (i === 15 ? (t = mlen) : t) & 255;
   if (ahdr === 6) {
     b[16] = 0xff;
     b[17] = 0xfe;
