@@ -48,7 +48,7 @@ export const T_ECDH = 75;
 export const T_VERIFY = 105;
 export const T_SHA = 36;
 
-/** Driver power states (driver.ts). */
+/** Driver power states (driver.ts; it tests awake as st > ST_IDLE: AWAKE stays the highest). */
 export const ST_ASLEEP = 0;
 export const ST_IDLE = 1;
 export const ST_AWAKE = 2;

@@ -141,8 +141,8 @@ interface Drv extends SeDriver {
   s: number;
   r: number;
   y: ((fn: () => void, ms: number) => void) | undefined;
-  /** power state ST_* (undefined at first: asleep), queue, current job, phase P_* */
-  st?: number;
+  /** power state ST_* (undefined at first: asleep; undefined > ST_IDLE is false), queue, current job, phase P_* */
+  st?: any;
   q: SeJob[];
   j: SeJob | null | undefined;
   ph: number;
@@ -310,7 +310,7 @@ function step(d: Drv, e?: any, r?: any): void {
         if (!j) {
           // Queue drained: idle the chip on the next tick, so that a command chained in a
           // .then callback (which runs first) keeps the sequence in one wake.
-          if (d.st === ST_AWAKE) {
+          if (d.st > ST_IDLE) {
             p = P_TICK;
             t = 0;
             break;
@@ -323,7 +323,7 @@ function step(d: Drv, e?: any, r?: any): void {
         continue;
       case P_BEGIN:
         p = P_SEND;
-        if (d.st === ST_AWAKE) continue;
+        if (d.st > ST_IDLE) continue;
         j.d = !j.q;
         j.w = WAKE_TRIES;
         j.s = false;

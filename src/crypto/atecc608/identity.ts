@@ -81,14 +81,15 @@ export function readIdentity(d: SeDriver): Promise<SeIdentity> {
   return new Promise(function (resolve, reject) {
     var buf: Uint8Array;
     var k = 0;
+    var n; // the record's block count, from its first block
     var next = function (e?: any, r?: Bytes): void {
       if (e) return reject(e);
       if (r) {
         // The total length (bytes 4-5) says how many blocks; if it makes no sense, the
         // first block alone is decoded, and fails.
         if (!k) {
-          var n = (((r[4] << 8) | r[5]) + 31) >> 5;
-          buf = new Uint8Array((n > 0 && n <= IDENTITY_MAX / 32 ? n : 1) * 32);
+          n = (((r[4] << 8) | r[5]) + 31) >> 5;
+          buf = new Uint8Array((n > 0 && n <= IDENTITY_MAX >> 5 ? n : 1) * 32);
         }
         buf.set(r, k++ * 32);
         if (k * 32 === buf.length) {
