@@ -44,10 +44,11 @@ export function parseDenyList(b: Bytes, maxEntries?: number): DenyList {
 export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes, anchors: (Bytes | Credential)[], maxEntries?: number): Promise<DenyList> {
   var d: DenyList;
   var signer: any;
+  var i, c;
   try {
     d = parseSigned(b, "DENY_MALFORMED", maxEntries === undefined ? DENY_MAX_ENTRIES : maxEntries) as DenyList;
-    for (var i = 0; i < anchors.length && !signer; i++) {
-      var c = anchors[i];
+    for (i = 0; i < anchors.length && !signer; i++) {
+      c = anchors[i];
       c = c instanceof Uint8Array ? parseCredential(c) : c;
       if (c.role === "ca" && bytesEqual(c.kid, d.issuerKid)) signer = c;
     }
@@ -67,12 +68,12 @@ export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes,
  * DENY_WRONG_ISSUER or DENY_ROLLBACK (the current list stays).
  */
 export function acceptDenyList(current: DenyList | null, candidate: DenyList): DenyList {
-  if (!candidate || candidate.verified !== true) throw perr("DENY_UNVERIFIED", "deny list was not verified");
-  if (current) {
-    if (!bytesEqual(current.issuerKid, candidate.issuerKid)) throw perr("DENY_WRONG_ISSUER", "signed by another trust anchor");
-    if (candidate.version <= current.version)
-      throw perr("DENY_ROLLBACK", "version " + candidate.version + " is not above " + current.version);
-  }
+  // The code of the first failed check (one perr call: device builds drop the message).
+  var e = !candidate || candidate.verified !== true ? "DENY_UNVERIFIED"
+    : current && (!bytesEqual(current.issuerKid, candidate.issuerKid) ? "DENY_WRONG_ISSUER" : candidate.version <= current.version && "DENY_ROLLBACK");
+  if (e)
+    throw perr(e, e === "DENY_UNVERIFIED" ? "deny list was not verified" : e === "DENY_WRONG_ISSUER" ? "signed by another trust anchor"
+      : "version " + candidate.version + " is not above " + current!.version);
   return candidate;
 }
 
