@@ -156,7 +156,8 @@ var D = { c: [], z: new U(64), p: new U(128).fill(0x5c).fill(0x36, 0, 64) } as u
 /** Throws CRYPTO_BAD_INPUT unless x and y are Uint8Arrays; with hi, CRYPTO_BAD_LENGTH unless n is an integer from lo to hi. */
 function chk(x: unknown, y: unknown, n?: number, lo?: number, hi?: number): void {
   if (!(x instanceof U) || !(y instanceof U)) throw perr("CRYPTO_BAD_INPUT", "arguments must be Uint8Arrays");
-  if (hi && !(typeof n === "number" && n >= lo! && n <= hi && n % 1 === 0)) throw perr("CRYPTO_BAD_LENGTH", "length out of range");
+  // n === +n: a number (NaN fails the range test anyway).
+  if (hi && !(n === +n! && n >= lo! && n <= hi && n % 1 === 0)) throw perr("CRYPTO_BAD_LENGTH", "length out of range");
 }
 
 /** SHA-256 of d (the provider's sha256). */
@@ -244,7 +245,7 @@ function update(d: Bytes | null): void {
     old = D.k[2];
     D.k = entry(k, true);
     old.set(D.k[2]);
-    k.set(D.z.subarray(32));
+    k.fill(0);
     D.v.set(mac(D.k, D.v, 0), 64);
     if (!dl) break;
   }
@@ -305,7 +306,8 @@ function aes(key: Bytes, x: Bytes, data?: Bytes): Bytes {
     x = new U(x);
   } else data = x;
   for (o = 0; o < data!.length; o += 256) {
-    m = data!.length - o < 256 ? data!.length - o : 256;
+    m = data!.length - o;
+    if (m > 256) m = 256;
     if (c) {
       // Counter blocks, with a full 128-bit big-endian increment.
       for (j = 0; j < m; j += 16) for (b.set(x, j), r = 15; r >= 0 && !(++x[r] & 255); r--);
@@ -362,16 +364,16 @@ function forget(): void {
  * fallback: createDeviceSymmetric's.
  */
 export function createNativeSymmetric(native: EspruinoCrypto | null, seedEntropy: Bytes | (() => Bytes), reseedInterval?: number, fallback?: Fallback): DeviceSymmetric {
-  var d = D, a = native && native.AES, sha = native && native.SHA256;
+  var a = native && native.AES, sha = native && native.SHA256;
   if (!fallback && !(sha && a)) throw perr("CRYPTO_UNSUPPORTED", "this firmware lacks native SHA256 or AES; use createDeviceSymmetric");
   forget();
-  d.a = a;
-  d.h = sha || fallback![0];
-  d.b = a ? { encryptBlock: aes, cbcMac: aes, ctr: aes, inPlace: true } : fallback![1];
-  d.f = fallback && fallback[2];
-  d.s = typeof seedEntropy === "function" && seedEntropy;
-  d.i = reseedInterval;
-  reseed(d.s ? d.s() : (seedEntropy as Bytes), utf8Encode("pairkit device DRBG"));
+  D.a = a;
+  D.h = sha || fallback![0];
+  D.b = a ? { encryptBlock: aes, cbcMac: aes, ctr: aes, inPlace: true } : fallback![1];
+  D.f = fallback && fallback[2];
+  D.s = typeof seedEntropy === "function" && seedEntropy;
+  D.i = reseedInterval;
+  reseed(D.s ? D.s() : (seedEntropy as Bytes), utf8Encode("pairkit device DRBG"));
   return {
     randomBytes: randomBytes,
     sha256: hash,
