@@ -20,7 +20,7 @@
  *
  * Espruino subset: no Map/Set, no spread, no async; few, larger functions.
  */
-import { EMPTY, type Bytes } from "../bytes";
+import { EMPTY, concat, type Bytes } from "../bytes";
 import { cmap, encode, readAs, reader, type CborMap } from "../cbor";
 import { sigStructure1 } from "../cose";
 import { isPairkitError, perr } from "../errors";
@@ -163,12 +163,9 @@ export function parseSigned(b: Bytes, code?: string, maxEntries?: number): Crede
     if (n > maxEntries!) throw perr("DENY_TOO_LARGE", "deny list over " + maxEntries + " entries");
     return { bytes: b, issuerKid: issuerKid, version: v, revoked: names, verified: false };
   }
-  var pub = new Uint8Array(64);
-  pub.set(x);
-  pub.set(y, 32);
   return {
     bytes: b, issuerKid: issuerKid, iss: names[0], sub: names[1], iat: iat, role: ca ? "ca" : role === ROLE_APP ? "app" : "device",
-    model: ca ? "" : last, pathLen: ca ? last : -1, kid: kid, pub: pub,
+    model: ca ? "" : last, pathLen: ca ? last : -1, kid: kid, pub: concat([x, y]),
   };
 }
 
@@ -238,7 +235,7 @@ export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed
   }
   return p.then(function (ok) {
     if (ok !== true) throw perr(code, "signature does not verify");
-    if (then) return then();
+    return then && then();
   }, function (e) {
     if (isPairkitError(e) && e.code.indexOf("CRYPTO_") !== 0) throw e;
     throw perr(code, "signature does not verify", isPairkitError(e) ? e.code : undefined);
