@@ -87,7 +87,7 @@ export function ccm(bc: BlockCipher, key: Bytes, nonce: Bytes, aad: Bytes, data:
   // B_0: flags, nonce, message length (all L bytes); then the AAD length encoding and the
   // AAD. Both lengths are big-endian and adjacent: one loop from the AAD length's last byte
   // down, switching to the message length at byte 15.
-  b[0] = (t ? 64 : 0) | ((tagLen - 2) << 2) | (L - 1);
+  b[0] = (ahdr && 64) | ((tagLen - 2) << 2) | (L - 1);
   b.set(nonce, 1);
   for (i = 15 + ahdr; i > 15 - L; i--, t >>>= 8) b[i] = (i === 15 ? (t = mlen) : t) & 255;
   if (ahdr === 6) {

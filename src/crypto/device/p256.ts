@@ -102,7 +102,7 @@ export function p256DecompressY(x: Bytes): Bytes | null {
         c = t >> 16;
         o[i] = t & 65535;
       }
-      if (c === 0) break;
+      if (!c) break;
       // c * 2^256 = c * (2^224 - 2^192 - 2^96 + 1) mod p
       o[0] += c;
       o[6] -= c;

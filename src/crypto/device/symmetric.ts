@@ -351,8 +351,7 @@ function eq(x: Bytes, y: Bytes): boolean {
 }
 
 function forget(): void {
-  for (var c = D.c, i = 0; i < c.length; i += 3) (c[i] as Entry)[2].fill(0);
-  c.splice(0);
+  while (D.c.length) (D.c.splice(0, 3)[0] as Entry)[2].fill(0);
   if (D.f) D.f();
 }
 
