@@ -218,17 +218,18 @@ function hkdfExpand(prk: Bytes, info: Bytes, length: number): Bytes {
   if (prk.length < 32) throw perr("CRYPTO_BAD_KEY", "HKDF PRK must be at least 32 bytes");
   // Layout: [ipad room (64) | T(i-1) (32) | info | counter]. T(0) is empty, so the first
   // block's room starts 32 bytes later and overlaps the T slot.
-  var e = entry(prk), il = info.length, b = new U(97 + il), t, out, i, o;
+  var e = entry(prk), il = info.length, b = new U(97 + il), t, out, o;
   b.set(info, 96);
   b[96 + il] = 1;
   t = mac(e, b, 32);
   if (length === 32) return t;
   out = new U(length);
-  for (i = 1, o = 0; ; ) {
+  for (o = 0; ; ) {
     out.set(length - o < 32 ? t.subarray(0, length - o) : t, o);
     if ((o += 32) >= length) return out;
     b.set(t, 64);
-    b[96 + il] = ++i;
+    // The counter byte counts up in place (at most 255 blocks).
+    b[96 + il]++;
     t = mac(e, b, 0);
   }
 }
