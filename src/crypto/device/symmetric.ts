@@ -155,7 +155,7 @@ var D = { c: [], z: new U(64), p: new U(128).fill(0x5c).fill(0x36, 0, 64) } as u
 
 /** Throws CRYPTO_BAD_INPUT unless x and y are Uint8Arrays; with hi, CRYPTO_BAD_LENGTH unless n is an integer from lo to hi. */
 function chk(x: unknown, y: unknown, n?: number, lo?: number, hi?: number): void {
-  if (!(x instanceof U) || !(y instanceof U)) throw perr("CRYPTO_BAD_INPUT", "arguments must be Uint8Arrays");
+  if (!(x instanceof U && y instanceof U)) throw perr("CRYPTO_BAD_INPUT", "arguments must be Uint8Arrays");
   // n === +n: a number (NaN fails the range test anyway).
   if (hi && !(n === +n! && n >= lo! && n <= hi && n % 1 === 0)) throw perr("CRYPTO_BAD_LENGTH", "length out of range");
 }
