@@ -121,7 +121,8 @@ export function p256DecompressY(x: Bytes): Bytes | null {
   }
   // The value being exponentiated is in A (limbs most significant first) and in R[15..31)
   // (least significant first, zeros around: R[15 + k] is limb k).
-  var A = new I(16), R = new I(46), F = new Float64Array(40), G = new Float64Array(16), V = new H(G.buffer);
+  // G (the 16 fold outputs) and F (the 40 columns, 31..39 always zero) share one buffer.
+  var A = new I(16), R = new I(46), G = new Float64Array(56), F = G.subarray(16), V = new H(G.buffer);
   var K0 = new Int8Array([1, 0, 1, 0, 0, 0, -1, 0, -1, 0, -1, 0, -1]);
   var K1 = new Int8Array([-1, 0, -1, 0, 0, 0, 2, 0, 2, 0, 1, 0, 0, 0, -1]);
   var K2 = new Int8Array([-1, 0, -1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 0, 2]);
