@@ -180,7 +180,7 @@ describe.skipIf(!BIN)("ATECC608 driver in the real Espruino interpreter", () => 
   }, 90_000);
 });
 
-/** Device program measuring variables on an I2C-like bus (callback form, answering at once, as i2cBus does). */
+/** Device program measuring variables on an I2C-like bus (callback form, answering at once, as i2cBus does; writes as i2cBus gets them). */
 const MEMORY_ENTRY = `
 import { createSeDriver, crc16 } from ${JSON.stringify(SRC + "/driver")};
 import { createSecureElementCrypto } from ${JSON.stringify(SRC + "/se-crypto")};
@@ -191,7 +191,9 @@ var cmd = false, peak = 0;
 var bus = {
   io: function (k: number, a: any, cb: any) {
     if (k === 0) cmd = false;
-    if (k === 1 && a[0] === 3) cmd = true;
+    // A write is bytes, or a lone word address as a number (idle, sleep, reset): indexing a
+    // number throws in Espruino ("Field or method does not already exist").
+    if (k === 1 && typeof a !== "number" && a[0] === 3) cmd = true;
     if (k < 2) return cb(null);
     var u = process.memory().usage; if (u > peak) peak = u;
     if (!cmd) return cb(null, new Uint8Array([4, 0x11, 0x33, 0x43]));
@@ -233,9 +235,12 @@ describe.skipIf(!BIN)("ATECC608 driver variables in the real Espruino interprete
     );
     // Regression guards: the SE stack stays well inside the 1500-variable pairing budget
     // (before the state-object driver: 229 resident for driver + se-crypto, peak 637 over
-    // the bare interpreter; now about 90 and 365).
+    // the bare interpreter; now about 90 and 365). When the idle tick runs before the next
+    // command is queued (timer order), that command wakes the chip first and peaks about
+    // 500 over the bare interpreter (measured 501-503 in 4 of 30 runs): the bound covers
+    // that path too, or the guard fails at random.
     expect(r.instances - r.load).toBeLessThan(130);
-    expect(peak - e0).toBeLessThan(450);
+    expect(peak - e0).toBeLessThan(520);
   }, 60_000);
 });
 
