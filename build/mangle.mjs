@@ -10,8 +10,9 @@
 //   - every name Espruino's interpreter knows on any board: build/espruino-names.txt lists the
 //     identifier-like strings of Espruino 2v29's sources (methods, properties and the option
 //     keys its natives read, as in setWatch(..., {repeat, edge}) or I2C.setup({sda, scl}));
-//   - every property of the JavaScript built-ins, read by reflection from the Node that runs
-//     the build, and every word of firmware/espruino.d.ts;
+//   - every property of ECMAScript's standard built-ins (a fixed list of constructors, read
+//     by reflection: not all of globalThis, so the bundle does not depend on what the
+//     building process has loaded), and every word of firmware/espruino.d.ts;
 //   - string literals used as property keys (`o["x"]`, `"x" in o`, `{"x": 1}`) and globals
 //     the bundle sets or reads as `globalThis.X` (the console handle PK);
 //   - keys of object literals handed to the outside world: the detail of `report(ev, {...})`
@@ -36,6 +37,13 @@ var EVENT_CALLS = ["report", "log"];
 
 var IDENT = /^[A-Za-z_$][\w$]*$/;
 
+/** ECMAScript's standard built-ins (and console): their properties are reserved. */
+var STANDARD_GLOBALS = ["Object", "Function", "Array", "Number", "String", "Boolean", "Symbol", "BigInt", "Math", "JSON",
+  "Date", "RegExp", "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError", "Promise",
+  "ArrayBuffer", "SharedArrayBuffer", "DataView", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
+  "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Map", "Set", "WeakMap",
+  "WeakSet", "Reflect", "Proxy", "Atomics", "globalThis", "console"];
+
 function builtinNames() {
   var out = new Set();
   var seen = new Set();
@@ -44,13 +52,11 @@ function builtinNames() {
     seen.add(o);
     for (var k of Object.getOwnPropertyNames(o)) out.add(k);
   }
-  for (var g of Object.getOwnPropertyNames(globalThis)) {
-    var v;
-    try {
-      v = globalThis[g];
-    } catch {
-      continue;
-    }
+  // A fixed list, not everything on globalThis: a test runner or another Node version adds
+  // globals of its own, and the bundle must not depend on where it was built.
+  for (var g of STANDARD_GLOBALS) {
+    var v = globalThis[g];
+    out.add(g);
     add(v);
     if (typeof v === "function" && v.prototype) {
       add(v.prototype);
