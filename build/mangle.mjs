@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { ROOT } from "./boards.mjs";
 
 /** Names the console and tests use on the device's `PK` handle and in its Storage config (pkcfg). */
-export var EXTERNAL = ["press", "send", "peak", "p", "connectTo", "bindings", "name", "hub", "se", "code", "d", "pk", "t"];
+export var EXTERNAL = ["press", "send", "peak", "p", "connectTo", "bindings", "name", "hub", "se"];
 
 /** Calls whose object-literal arguments leave the bundle (printed as JSON). */
 var EVENT_CALLS = ["report", "log"];
@@ -144,6 +144,5 @@ export function mangleOptions(plainBundle) {
     // Names of one letter gain nothing; everything longer that is not reserved is renamed.
     mangleProps: /^[A-Za-z_$][\w$]+$/,
     reserveProps: new RegExp("^(?:" + escaped.join("|") + ")$"),
-    reserved: names.length,
   };
 }
