@@ -5,7 +5,10 @@
  * - Symmetric primitives are synchronous: hosts run them in @noble, devices in the
  *   interpreter's native SHA-256/AES with JavaScript fallbacks.
  * - Asymmetric primitives return promises: on a device they are commands to an ATECC608
- *   secure element over I2C that take tens of milliseconds.
+ *   secure element over I2C that take tens of milliseconds. Each also takes an optional
+ *   trailing completion callback (core/async.ts): a provider may then call it instead of
+ *   making a promise (the device provider does: a pending promise costs memory there), or
+ *   ignore it and return a promise as usual; callers pass both answers to `settle`.
  * - Private keys are opaque references. No method returns private key bytes; a device's
  *   keys never leave its secure element.
  *
@@ -13,6 +16,7 @@
  * the wire or compared against COSE_Key parameters directly.
  */
 import type { Bytes } from "../core/bytes";
+import type { Done } from "../core/async";
 
 /** COSE elliptic curve identifiers (RFC 9053, Table 18). */
 export var CRV_P256 = 1;
@@ -61,16 +65,20 @@ export interface CryptoProvider {
 
   /** Fresh ephemeral or static key pair on the given COSE curve (P-256 or X25519 for ECDH, P-256 or Ed25519 for signing). */
   generateKeyPair(crv: number): Promise<KeyPair>;
+  generateKeyPair(crv: number, k: Done<KeyPair>): Promise<KeyPair> | void;
   /**
    * ECDH. For P-256 the peer key is 32 bytes (x only, the compact form EDHOC sends) or 64
    * bytes (x||y); the result is the 32-byte x-coordinate of the shared point. Points not on
    * the curve and the point at infinity are rejected with a typed error (CRYPTO_BAD_POINT).
    */
   ecdh(priv: PrivateKeyRef, peerPub: Bytes): Promise<Bytes>;
+  ecdh(priv: PrivateKeyRef, peerPub: Bytes, k: Done<Bytes>): Promise<Bytes> | void;
   /** ES256 (P-256 key, raw r||s, 64 bytes; the message is hashed with SHA-256 inside) or EdDSA (Ed25519). */
   sign(priv: PrivateKeyRef, message: Bytes): Promise<Bytes>;
+  sign(priv: PrivateKeyRef, message: Bytes, k: Done<Bytes>): Promise<Bytes> | void;
   /** Verifies an ES256 signature (pub 64 bytes x||y) or an EdDSA signature (pub 32 bytes). */
   verify(crv: number, pub: Bytes, message: Bytes, signature: Bytes): Promise<boolean>;
+  verify(crv: number, pub: Bytes, message: Bytes, signature: Bytes, k: Done<boolean>): Promise<boolean> | void;
 }
 
 /** The synchronous half of a provider; devices build it from native SHA-256/AES. */
