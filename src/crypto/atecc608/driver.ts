@@ -24,15 +24,20 @@
  * (calib_execute_command ends with calib_idle): idle keeps TempKey and the Message Digest
  * Buffer and stops the watchdog; sleep (`seSleep`) wipes them.
  *
- * Memory (docs/device-memory.md): no closures per driver except one bound callback, one
- * promise per request, none per bus transfer on the device buses (bus.ts, callback form).
- * A job's retry, wake and poll counters live on the job, so an idle driver holds only its
- * bus, queue, phase, power state and epoch. Promise-form buses (host tests and tools) go
+ * Memory (docs/device-memory.md): no closures per driver except one bound callback, none
+ * per bus transfer on the device buses (bus.ts, callback form), and no promise per request
+ * when the caller passes a completion callback to seRun (the device path: a pending
+ * promise costs about 24 variables, and its `.then` keeps the caller's scope); without one
+ * seRun wraps the same job in a promise (host code, tests, boot-time helpers). A job's
+ * retry, wake and poll counters live on the job, so an idle driver holds only its bus,
+ * queue, phase, power state and epoch. Promise-form buses (host tests and tools) go
  * through a callback adapter that device bundles lack, as they lack SeDriverOptions.
  */
 import type { Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
 import { DEVICE } from "../../core/target";
+import { promised } from "../../core/async";
+import type { Done } from "../../core/async";
 import {
   OP_READ, OP_WRITE, OP_NONCE, OP_LOCK, OP_RANDOM, OP_COUNTER, OP_INFO, OP_GENKEY, OP_SIGN, OP_ECDH, OP_VERIFY, OP_SHA,
   T_READ, T_WRITE, T_NONCE, T_LOCK, T_RANDOM, T_COUNTER, T_INFO, T_GENKEY, T_SIGN, T_ECDH, T_VERIFY, T_SHA,
@@ -87,16 +92,17 @@ export interface SeDriverOptions {
 
 /**
  * Called when a queued command is done: (error) or (null, response data). Whatever it
- * returns resolves seRun's promise; whatever it throws rejects it.
+ * returns is seRun's result; whatever it throws, its error.
  */
 export type SeDone = (e: any, r: any) => any;
 
 /**
  * A queued request: p packet (null: sleep), e execution ms, n response data length,
- * q Nonce packet to send first (or null / undefined), d whether the command itself is next (no Nonce,
- * or the Nonce went in during this wake), m `done` of seRun, y / f its promise's resolve
- * and reject. While it runs: a attempts, w wakes, o polls and c CRC re-reads left, s
- * whether anything answered a wake (on the job, not the driver: freed with it).
+ * q Nonce packet to send first (or null / undefined), d whether the command itself is
+ * next (no Nonce, or the Nonce went in during this wake), m `done` of seRun, k the
+ * completion (the caller's, or the one settling seRun's promise). While it runs:
+ * a attempts, w wakes, o polls and c CRC re-reads left, s whether anything answered a
+ * wake (on the job, not the driver: freed with it).
  */
 interface SeJob {
   p: Uint8Array | null;
@@ -105,8 +111,7 @@ interface SeJob {
   q: Uint8Array | null | undefined;
   d: boolean;
   m: SeDone | null | undefined;
-  y: (r: any) => void;
-  f: (e: any) => void;
+  k: Done<any>;
   a?: number;
   w?: number;
   o?: number;
@@ -300,8 +305,16 @@ function step(d: Drv, e?: any, r?: any): void {
             e = z;
           }
         }
-        if (e) j.f(e);
-        else j.y(r);
+        try {
+          if (e) j.k(e);
+          else j.k(null, r);
+        } catch (z) {
+          // A caller's callback threw: report it as uncaught, as a timer would, but leave
+          // the driver running (the next job would otherwise wait for a step that never comes).
+          setTimeout(function () {
+            throw z;
+          }, 0);
+        }
         p = 0;
         continue;
       case P_IDLED:
@@ -490,13 +503,20 @@ function step(d: Drv, e?: any, r?: any): void {
  * had to be woken again (Sign and Verify read it from there). Resolves with the response
  * data (without count and CRC; empty for a status-only success), or with what `done(error,
  * data)` returns; rejects with the typed error (SE_* codes), or with what `done` throws.
+ *
+ * With `k`, no promise: k(error) or k(null, result) once, with the same result and error,
+ * and seRun returns nothing. k may run before seRun returns (a bus that answers at once
+ * with a time scale of 0: simulations, never hardware); a k that throws does not stop the
+ * driver (the error is thrown again from a timer).
  */
-export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest?: Bytes | null, done?: SeDone | null): Promise<any> {
+export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest?: Bytes | null, done?: SeDone | null): Promise<any>;
+export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest: Bytes | null | undefined, done: SeDone | null | undefined, k: Done<any>): void;
+export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest?: Bytes | null, done?: SeDone | null, k?: Done<any>): Promise<any> | void;
+export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest?: Bytes | null, done?: SeDone | null, k?: Done<any>): Promise<any> | void {
+  if (!k) return promised((seRun as any).bind(null, d, packet, execMs, respLen, digest, done));
   var q = digest && encodeCommand(OP_NONCE, 0x43, 0, digest); // null or undefined without a digest
-  return new Promise(function (y, f) {
-    (d as Drv).q.push({ p: packet, e: execMs, n: respLen, q: q, d: !q, m: done, y: y, f: f });
-    if (!(d as Drv).ph) step(d as Drv);
-  });
+  (d as Drv).q.push({ p: packet, e: execMs, n: respLen, q: q, d: !q, m: done, k: k });
+  if (!(d as Drv).ph) step(d as Drv);
 }
 
 /**
