@@ -17,17 +17,25 @@
  *   sleep), so a handshake skips the 115 ms GenKey; each use costs one EEPROM write.
  *
  * Memory (docs/device-memory.md): the provider is one object holding its state, and one
- * function (seOp) does every operation. `ecdh` and `sign` are shared top-level functions
- * (the key reference leads to its provider); `generateKeyPair` and `verify` take no key, so
- * they are seOp bound to the provider (on Espruino a bound function costs about what a
- * closure does: 5 variables + 1 per parameter). None of the four depends on how it is
- * called: firmware copies them into its CryptoProvider. `release` must be called as a
- * method (`se.release()`). Each operation is one driver job and one promise.
+ * function (seOp) does every operation, bound to the provider and the operation's number
+ * (on Espruino a bound function costs about what a closure does: 5 variables + 1 per
+ * parameter). None of the four depends on how it is called: firmware copies them into its
+ * CryptoProvider. `release` must be called as a method (`se.release()`).
+ *
+ * Each operation is one driver job. Given a trailing completion callback (core/async.ts,
+ * the device path), an operation creates no promise at all (not for argument errors, the
+ * decompression deferral, the seed update before the first Sign, nor ECDH's second round),
+ * calls the callback exactly once and returns undefined; the callback may run before the
+ * operation returns (argument errors, a verify of a signature of the wrong size, a
+ * simulated chip without delays), so callers must tolerate that. Without a callback the
+ * operation runs the same way under one promise, which it returns.
  */
 import type { Bytes } from "../../core/bytes";
 import { ctEqual } from "../../core/bytes";
 import { perr } from "../../core/errors";
 import { DEVICE } from "../../core/target";
+import { promised } from "../../core/async";
+import type { Done } from "../../core/async";
 import type { AsymmetricCrypto, KeyPair, PrivateKeyRef } from "../provider";
 import {
   OP_ECDH, OP_GENKEY, OP_RANDOM, OP_SIGN, OP_VERIFY, KEY_TEMPKEY, T_ECDH, T_GENKEY, T_RANDOM, T_SIGN, T_VERIFY,
@@ -62,8 +70,9 @@ export interface SecureElementCrypto extends AsymmetricCrypto {
   prepareEphemeral(): Promise<void>;
   /** Call as a method. */
   hasPreparedEphemeral(): boolean;
-  /** Wipes TempKey and the Message Digest Buffer (puts the chip to sleep). Call as a method. */
+  /** Wipes TempKey and the Message Digest Buffer (puts the chip to sleep). Call as a method; with k, no promise. */
   release(): Promise<void>;
+  release(k: Done<void>): void;
 }
 
 /** The provider's state (short names: every property is an interpreter variable). */
@@ -124,24 +133,41 @@ export function createSecureElementCrypto(d: SeDriver, opts: SeCryptoOptions): S
 }
 
 /**
- * The provider's operations in one function (generateKeyPair and verify bound to the
- * provider, sign and ecdh called through shared functions):
- *  0 generateKeyPair(crv): GenKey into TempKey; a TTL timer may sleep the chip later.
- *  1 verify(crv, pub, message, sig): SHA-256 on the board, then one driver job: Nonce
+ * The provider's operations in one function, bound to the provider and the operation:
+ *  0 generateKeyPair(crv, k?): GenKey into TempKey; a TTL timer may sleep the chip later.
+ *  1 verify(crv, pub, message, sig, k?): SHA-256 on the board, then one driver job: Nonce
  *    (digest -> Message Digest Buffer) then Verify external mode 0x22, key type P-256.
- *  2 sign(priv, message): the same Nonce then Sign mode 0xA0. Unless the driver already had
- *    a Random with seed update (the firmware's boot seRandom(d, 0)), one is queued ahead of
- *    the first Sign; best effort (a failed seed update does not stop the Sign).
- *  3 ecdh(priv, peer): peer 64 bytes x||y, or 32 bytes x completed by decompress (its y
- *    or x||y comes back in m after the deferral below) and written straight into the
- *    packet. ECDH mode 0x0C: result in the output buffer, in the clear; 0x01: private key
- *    from TempKey.
+ *  2 sign(priv, message, k?): the same Nonce then Sign mode 0xA0. Unless the driver already
+ *    had a Random with seed update (the firmware's boot seRandom(d, 0)), one is queued
+ *    ahead of the first Sign; best effort (a failed seed update does not stop the Sign).
+ *  3 ecdh(priv, peer, k?): peer 64 bytes x||y, or 32 bytes x completed by decompress (its
+ *    y or x||y, or null, comes back in m after the deferral below, the callback in k) and
+ *    written straight into the packet. ECDH mode 0x0C: result in the output buffer, in the
+ *    clear; 0x01: private key from TempKey.
+ * The callback comes in the argument after the operation's own: b for generateKeyPair, m
+ * for sign and ecdh, k for verify. Only a function counts in b or m, so the bytes or null
+ * of ECDH's second round never do. Without a callback, the operation runs again with the
+ * one that settles its promise.
  * A key operation uses the provider the reference leads to (only this module makes such
  * references, so their slots are right by construction); a TempKey reference is stale once
  * a newer ephemeral replaced it or the driver's epoch moved (the chip lost it).
  */
-function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Promise<any> {
+function seOp(this: Se, op: number, a: any, b: any, m?: any, sig?: any, k?: Done<any>): Promise<any> | void {
   var c: Se = op > 1 ? a && a.crv === P256 && a.s : this;
+  var e: any = op ? m : b; // verify's m is its message, never a function
+  if (typeof e === "function") {
+    k = e;
+    m = undefined;
+  }
+  if (!k) {
+    e = promised(function (k: Done<any>) {
+      (seOp as any).call(c, op, a, b, m, sig, k);
+    });
+    // The promise's callback keeps this call's scope while the chip works: not the
+    // message (a Sig_structure) and the caller's views.
+    a = b = m = sig = undefined;
+    return e;
+  }
   var s = c && a && a.slot;
   var tk = s === KEY_TEMPKEY;
   var n = b && b.length;
@@ -151,88 +177,92 @@ function seOp(this: Se, op: number, a: any, b: Bytes, m?: any, sig?: Bytes): Pro
     if (c && s === SLOT_EPHEMERAL && a.gen !== undefined && a.gen !== c.G) lost = true;
   }
   // The code of a failed argument check (one perr call: device builds drop the message).
-  var e: any =
+  e =
     op < 2
       ? a !== P256 ? "CRYPTO_UNSUPPORTED" : op && n !== 64 && "CRYPTO_BAD_KEY"
       : !c || (op < 3 && (tk || lost)) ? "CRYPTO_BAD_KEY" : lost && "SE_EPHEMERAL_LOST";
+  if (!DEVICE) {
+    // The prepared key pair (host only).
+    if (!e && !op && c.p) {
+      e = c.p;
+      c.p = null;
+      k(null, e);
+      return;
+    }
+  }
+  // One chain of branches, no early returns: the minifier makes it one expression.
   if (e)
-    return Promise.reject(perr(e, e === "CRYPTO_UNSUPPORTED" ? "the secure element makes and verifies P-256 (ES256) only"
+    k(perr(e, e === "CRYPTO_UNSUPPORTED" ? "the secure element makes and verifies P-256 (ES256) only"
       : e === "SE_EPHEMERAL_LOST" ? "the ephemeral key is gone (replaced, or the chip slept)"
       : op < 2 ? "P-256 public key must be 64 bytes" : "not a secure-element P-256 key reference (or not a signing key)"));
-  if (!op) {
-    if (!DEVICE) {
-      if (c.p) {
-        e = c.p;
-        c.p = null;
-        return Promise.resolve(e);
-      }
-    }
-    return seRun(c.d, encodeCommand(OP_GENKEY, 0x04, KEY_TEMPKEY), T_GENKEY, 64, null, function (e, pub) {
+  else if (!op)
+    seRun(c.d, encodeCommand(OP_GENKEY, 0x04, KEY_TEMPKEY), T_GENKEY, 64, null, function (e, pub) {
       if (e) throw e;
       c.k = c.d.ep;
       if (c.m) clearTimeout(c.m);
       c.m = c.t > 0 ? setTimeout(seRelease, c.t, c) : 0;
       return { priv: { crv: P256, slot: KEY_TEMPKEY, gen: ++c.g, s: c }, pub: pub };
-    });
-  }
-  if (op < 2) {
-    if ((sig as Bytes).length !== 64) return Promise.resolve(false);
-    e = seRun(c.d, encodeCommand(OP_VERIFY, 0x22, 0x0004, sig, b), T_VERIFY, 0, c.h(m), function (e) {
-      if (e && e.code !== "SE_CHECKMAC_OR_VERIFY_FAIL") throw e.code === "SE_EXECUTION_ERROR" ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code) : e;
-      return !e;
-    });
+    }, k);
+  else if (op < 2) {
+    if (sig.length !== 64) k(null, false);
+    else
+      seRun(c.d, encodeCommand(OP_VERIFY, 0x22, 0x0004, sig, b), T_VERIFY, 0, c.h(m), function (e) {
+        if (e && e.code !== "SE_CHECKMAC_OR_VERIFY_FAIL") throw e.code === "SE_EXECUTION_ERROR" ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code) : e;
+        return !e;
+      }, k);
     // The job's packets hold key, signature and digest now: the closure above keeps this
     // call's scope, not the message (a Sig_structure) and the caller's views.
-    a = b = m = sig = undefined as any;
-    return e;
-  }
-  if (op < 3) {
+    a = b = m = sig = undefined;
+  } else if (op < 3) {
     if (!c.d.sd) {
       c.d.sd = true;
-      seRun(c.d, encodeCommand(OP_RANDOM, 0, 0), T_RANDOM, 32, null, function () {});
+      seRun(c.d, encodeCommand(OP_RANDOM, 0, 0), T_RANDOM, 32, null, null, function () {});
     }
-    return seRun(c.d, encodeCommand(OP_SIGN, 0xa0, s), T_SIGN, 64, c.h(b));
-  }
-  if (m === undefined && n === 32 && c.x) {
+    seRun(c.d, encodeCommand(OP_SIGN, 0xa0, s), T_SIGN, 64, c.h(b), null, k);
+  } else if (m === undefined && n === 32 && c.x)
     // Decompression is long interpreted work (seconds on a board), so it runs one tick
     // later, after the driver has idled the chip (the driver idles on the next tick once
     // its queue drains): an awake chip's watchdog would otherwise put it to sleep meanwhile
     // and wipe the ephemeral key in TempKey. The last result is kept: static-DH EDHOC needs
     // the same x twice (with the ephemeral and with the device key).
-    return new Promise(function (res) {
-      // The driver's own delay when it has one (host only: a simulation's virtual clock;
-      // bound, so it is called as c.d.y(fn, 0) would call it), else the timer.
-      (DEVICE || !c.d.y ? setTimeout : c.d.y.bind(c.d))(function () {
-        if (!c.lx || !ctEqual(c.lx, b)) {
+    // The driver's own delay when it has one (host only: a simulation's virtual clock;
+    // bound, so it is called as c.d.y(fn, 0) would call it), else the timer.
+    (DEVICE || !c.d.y ? setTimeout : c.d.y.bind(c.d))(function () {
+      if (!c.lx || !ctEqual(c.lx, b)) {
+        // A throw here (the interpreter out of memory) would otherwise never reach k.
+        try {
           c.ly = (c.x as (x: Bytes) => Bytes | null)(b);
-          c.lx = new Uint8Array(b);
+        } catch (z) {
+          return k!(z);
         }
-        res((seOp as any)(3, a, b, c.ly || null));
-      }, 0);
-    });
-  }
-  if (n !== 64 && !(m && (m.length === 32 || m.length === 64)))
-    return Promise.reject(perr(n === 32 && !c.x ? "CRYPTO_UNSUPPORTED" : "CRYPTO_BAD_POINT", n === 32 && !c.x ? "no P-256 decompression configured" : "not a P-256 public key (64 bytes x||y, or an x on the curve)"));
-  return seRun(c.d, encodeCommand(OP_ECDH, tk ? 0x0d : 0x0c, tk ? 0 : s, m && m.length > 32 ? m : b, m && m.length < 64 ? m : null), T_ECDH, 32, null, function (e, r) {
-    // An execution error means a point off the curve (cryptoauthlib issue #11), unless
-    // decompression already proved the point valid: then TempKey lost its key (the chip
-    // was reset behind the driver's back) or the slot does not permit ECDH.
-    if (e)
-      throw e.code !== "SE_EXECUTION_ERROR" ? e : !m ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code)
-        : tk ? perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (the chip was reset)") : e;
-    return r;
-  });
+        c.lx = new Uint8Array(b);
+      }
+      (seOp as any)(3, a, b, c.ly || null, 0, k);
+    }, 0);
+  else if (n !== 64 && !(m && (m.length === 32 || m.length === 64)))
+    k(perr(n === 32 && !c.x ? "CRYPTO_UNSUPPORTED" : "CRYPTO_BAD_POINT", n === 32 && !c.x ? "no P-256 decompression configured" : "not a P-256 public key (64 bytes x||y, or an x on the curve)"));
+  else
+    seRun(c.d, encodeCommand(OP_ECDH, tk ? 0x0d : 0x0c, tk ? 0 : s, m && m.length > 32 ? m : b, m && m.length < 64 ? m : null), T_ECDH, 32, null, function (e, r) {
+      // An execution error means a point off the curve (cryptoauthlib issue #11), unless
+      // decompression already proved the point valid: then TempKey lost its key (the chip
+      // was reset behind the driver's back) or the slot does not permit ECDH.
+      if (e)
+        throw e.code !== "SE_EXECUTION_ERROR" ? e : !m ? perr("CRYPTO_BAD_POINT", "the secure element rejected the public key", e.code)
+          : tk ? perr("SE_EPHEMERAL_LOST", "the ephemeral key is gone (the chip was reset)") : e;
+      return r;
+    }, k);
 }
 
 /**
- * release(): makes every TempKey reference stale and puts the chip to sleep. Called as a
- * method; the TTL timer calls it with the provider as argument, and then nobody waits for
- * the result (a failure is dropped).
+ * release(k?): makes every TempKey reference stale and puts the chip to sleep. Called as a
+ * method, with an optional completion callback (then no promise); the TTL timer calls it
+ * with the provider as argument, and then nobody waits for the result (a failure is
+ * dropped, and no promise is made either).
  */
-function seRelease(this: Se, ttl?: Se): Promise<void> {
-  var c = ttl || this;
+function seRelease(this: Se, x?: any): Promise<void> | void {
+  var c: Se = x && x.d ? x : this;
   if (c.m) clearTimeout(c.m);
   c.m = 0;
   c.g++;
-  return seRun(c.d, null, 0, 0, null, ttl && function () {});
+  return seRun(c.d, null, 0, 0, null, null, x && (x === c ? function () {} : x));
 }
