@@ -74,8 +74,8 @@ export function decodeIdentity(b: Bytes): SeIdentity {
 /**
  * Reads the identity record from slot 8: the first 32-byte block, then as many more as its
  * length needs, into a buffer of exactly that size. Each Read is queued from the previous
- * one's completion (no idle in between) and settles one outer promise: a chain of promises
- * taking on each other's would keep every Read's promise alive until the last one.
+ * one's completion callback (no idle in between, and no promise per Read) and settles one
+ * outer promise: a chain of promises would keep every Read's promise alive until the last.
  */
 export function readIdentity(d: SeDriver): Promise<SeIdentity> {
   return new Promise(function (resolve, reject) {
@@ -101,7 +101,7 @@ export function readIdentity(d: SeDriver): Promise<SeIdentity> {
           return;
         }
       }
-      seRun(d, encodeCommand(OP_READ, ZONE_DATA | 0x80, (SLOT_IDENTITY << 3) | (k << 8)), T_READ, 32, null, next); // seAddr(ZONE_DATA, 8, k, 0)
+      seRun(d, encodeCommand(OP_READ, ZONE_DATA | 0x80, (SLOT_IDENTITY << 3) | (k << 8)), T_READ, 32, null, null, next); // seAddr(ZONE_DATA, 8, k, 0)
     };
     next();
   });
