@@ -9,8 +9,10 @@
 //   2. shipped bundle: minified, target es2022 with the features Espruino lacks marked
 //      unsupported, so the minifier never *introduces* them (esbuild turns
 //      `a != null ? a : b` into `a ?? b` and `a == null ? void 0 : a.b` into `a?.b` when
-//      the target allows). The gate runs again on exactly what ships, then the start-up
-//      sandbox.
+//      the target allows). Then build/arrows.mjs turns `function`s into arrow functions
+//      where that changes nothing (about 2 % of the bytes; `arrows: false` turns it off)
+//      and moves the source map along. The gate runs again on exactly what ships, then the
+//      start-up sandbox.
 //
 // Espruino specifics handled here:
 //   - `require("Storage")`, `require("crypto")`, `require("net")` must stay plain calls.
@@ -43,6 +45,7 @@ import { runStartupInSandbox } from "./sandbox.mjs";
 import { BOARD_GLOBALS } from "./espruino-facts.mjs";
 import { fixClassSelfNames, parseLoose } from "./rewrite.mjs";
 import { checkEventDetails, mangleOptions } from "./mangle.mjs";
+import { arrowFunctions } from "./arrows.mjs";
 
 export var DEFAULT_ENTRY = join(ROOT, "firmware", "main.ts");
 export var DIST = join(ROOT, "dist");
@@ -136,11 +139,13 @@ async function esbuildPass(entry, board, defines, minify, mangle) {
  *   write: write dist/<board>/firmware.js(.map) (default true)
  *   sandbox: run the start-up sandbox on the shipped bundle (default true)
  *   mangle: rename the bundle's own property names (build/mangle.mjs; default true)
+ *   arrows: turn functions into arrow functions where that is safe (build/arrows.mjs; default true)
  * @returns {Promise<{ board: object, code: string, map: object, bytes: number, ok: boolean,
- *   gate: object, sourceGate: object|null, sandbox: object|null, report: object, errors: string[] }>}
+ *   gate: object, sourceGate: object|null, sandbox: object|null, report: object, errors: string[],
+ *   arrows: object|null }>} arrows: what build/arrows.mjs converted and skipped (null when off)
  */
 export async function buildBoard(name, opts) {
-  opts = Object.assign({ entry: DEFAULT_ENTRY, write: true, outDir: DIST, sandbox: true, debug: false, sourceCheck: true, mangle: true }, opts || {});
+  opts = Object.assign({ entry: DEFAULT_ENTRY, write: true, outDir: DIST, sandbox: true, debug: false, sourceCheck: true, mangle: true, arrows: true }, opts || {});
   var board = loadBoard(name);
   var defines = boardDefines(board, { debug: opts.debug });
   if (!existsSync(opts.entry)) throw new Error("no firmware entry at " + relative(ROOT, opts.entry));
@@ -162,8 +167,17 @@ export async function buildBoard(name, opts) {
   }
   var ship = await esbuildPass(opts.entry, board, defines, true, mangle);
   var code = ship.code;
+  var shipMap = ship.map;
+  var arrows = null;
+  if (opts.arrows) {
+    // After the last esbuild pass, before the gate: the gate and the sandbox check the
+    // converted text, and its source map still leads gate problems to the source.
+    arrows = arrowFunctions(code, { map: shipMap, reserved: ESPRUINO_NAMES });
+    code = arrows.code;
+    shipMap = arrows.map;
+  }
   var bytes = Buffer.byteLength(code, "utf8");
-  var gate = checkBundle(code, { file: board.name + "/firmware.js", board: board, sourceMap: ship.map });
+  var gate = checkBundle(code, { file: board.name + "/firmware.js", board: board, sourceMap: shipMap });
 
   var problems = gate.problems.slice();
   if (sourceGate) {
@@ -217,9 +231,9 @@ export async function buildBoard(name, opts) {
     var base = errors.length === 0 ? "firmware.js" : "firmware.failed.js";
     for (var stale of ["firmware.js", "firmware.js.map", "firmware.failed.js", "firmware.failed.js.map"]) rmSync(join(dir, stale), { force: true });
     writeFileSync(join(dir, base), code); // no sourceMappingURL comment: every byte goes to the device
-    writeFileSync(join(dir, base + ".map"), JSON.stringify(Object.assign({}, ship.map, { file: base })));
+    writeFileSync(join(dir, base + ".map"), JSON.stringify(Object.assign({}, shipMap, { file: base })));
   }
-  return { board: board, code: code, map: ship.map, metafile: ship.metafile, bytes: bytes, ok: errors.length === 0, gate: gate, sourceGate: sourceGate, sandbox: sandbox, report: report, errors: errors };
+  return { board: board, code: code, map: shipMap, metafile: ship.metafile, arrows: arrows ? arrows.stats : null, bytes: bytes, ok: errors.length === 0, gate: gate, sourceGate: sourceGate, sandbox: sandbox, report: report, errors: errors };
 }
 
 /** Builds several boards (all by default); writes dist/report.json when opts.write is not false. */

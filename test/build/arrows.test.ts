@@ -20,6 +20,8 @@ import fc from "fast-check";
 import { arrowFunctions, remapSourceMap } from "../../build/arrows.mjs";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
 import { checkBundle } from "../../build/gate.mjs";
+// @ts-ignore -- plain .mjs build scripts, no type declarations
+import { buildBoard } from "../../build.mjs";
 
 type Result = { code: string; map: any; stats: { expressions: number; declarations: number; bytesSaved: number; skipped: Record<string, number> } };
 
@@ -427,5 +429,21 @@ var base=probe("qqq");names.forEach(function(n){if(probe(n)!==base)bad.push(n)})
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 60000);
+});
+
+describe("in the build", () => {
+  it("device bundles get the pass unless `arrows: false`, and stay within the gate", async () => {
+    const on = await buildBoard("linux", { write: false, sandbox: false });
+    const off = await buildBoard("linux", { write: false, sandbox: false, arrows: false });
+    expect(on.gate.ok).toBe(true);
+    expect(off.arrows).toBeNull();
+    expect(on.arrows.expressions + on.arrows.declarations).toBeGreaterThan(50);
+    expect(on.bytes).toBe(off.bytes - on.arrows.bytesSaved);
+    expect(on.code).toContain("=>");
+    // Same functions and parameters for the gate's variable estimate.
+    expect(on.gate.stats.functions).toBe(off.gate.stats.functions);
+    expect(on.gate.stats.params).toBe(off.gate.stats.params);
+    expect(on.report.warnings).toBe(off.report.warnings);
   }, 60000);
 });
