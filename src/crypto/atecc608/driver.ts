@@ -513,7 +513,13 @@ export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, re
 export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest: Bytes | null | undefined, done: SeDone | null | undefined, k: Done<any>): void;
 export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest?: Bytes | null, done?: SeDone | null, k?: Done<any>): Promise<any> | void;
 export function seRun(d: SeDriver, packet: Uint8Array | null, execMs: number, respLen: number, digest?: Bytes | null, done?: SeDone | null, k?: Done<any>): Promise<any> | void {
-  if (!k) return promised((seRun as any).bind(null, d, packet, execMs, respLen, digest, done));
+  if (!k)
+    // A closure, not seRun.bind(null, d, ...): Espruino 2v29's bind lets call arguments
+    // take the places of bound arguments that are undefined (digest, done), so k would
+    // arrive as the digest.
+    return promised(function (k: Done<any>) {
+      seRun(d, packet, execMs, respLen, digest, done, k);
+    });
   var q = digest && encodeCommand(OP_NONCE, 0x43, 0, digest); // null or undefined without a digest
   (d as Drv).q.push({ p: packet, e: execMs, n: respLen, q: q, d: !q, m: done, k: k });
   if (!(d as Drv).ph) step(d as Drv);
