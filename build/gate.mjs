@@ -353,6 +353,16 @@ export function checkBundle(code, opts) {
     }
   }
 
+  // Where a declaration site starts to declare `name`: the declarator itself in a `var`
+  // statement of several (`var a=b(),b=1` reads b before it exists in Espruino, which
+  // creates each variable when its declarator runs; build/joinvars.mjs makes such statements).
+  function declaredAt(node, name) {
+    if (node.type === "VariableDeclaration") {
+      for (var dc of node.declarations) if (dc.id.type === "Identifier" && dc.id.name === name) return dc.start;
+    }
+    return node.start;
+  }
+
   // Rules that need scope resolution.
   var seenLoopVar = new Set();
   for (var r of sc.refs) {
@@ -373,7 +383,7 @@ export function checkBundle(code, opts) {
     if (HOISTED_KINDS[d.kind] && !r.inTypeof && !(r.isWrite && d.kind === "var") &&
       evalRootOf(r.fn) === evalRootOf(d.scope.fn)) {
       var first = Infinity;
-      for (var site of d.sites) first = Math.min(first, site.node.start);
+      for (var site of d.sites) first = Math.min(first, declaredAt(site.node, d.name));
       // An assignment that runs earlier creates the variable (esbuild's ESM bundling turns
       // `{ var x = f(); use(x) }` into `{ x = f(); use(x) } var x;`, which 2v29 runs).
       if (r.node.start < first && !(d.kind === "var" && sc.refs.some(function (w) {

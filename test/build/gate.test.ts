@@ -129,6 +129,13 @@ describe("hoisting: Espruino defines a function only when execution reaches its 
     expect(gate("!function () { make(); }();\nfunction make() {}").problems[0].construct).toBe("use-before-declaration");
   });
 
+  it("rejects a var read before its own declarator in a statement of several (Espruino creates each when its declarator runs)", function () {
+    var r = gate("var a = b(), b = function () { return 1; };");
+    expect(r.problems.map(function (p) { return p.construct + "@" + p.line + ":" + p.column; })).toEqual(["use-before-declaration@1:9"]);
+    expect(r.problems[0].message).toContain("1:14");
+    expect(gate("var a = 1, b = a + 1, c = c || b;").problems).toEqual([]);
+  });
+
   it("rejects a call before the declaration inside a function body", function () {
     var r = gate("function outer() {\n  helper();\n  function helper() {}\n}\nouter();");
     expect(r.problems.map(function (p) { return p.construct + "@" + p.line; })).toEqual(["use-before-declaration@2"]);
