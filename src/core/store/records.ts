@@ -20,11 +20,16 @@
 import { bytesEqual, type Bytes } from "../bytes";
 import { perr } from "../errors";
 
-/** The flash store a platform provides. */
+/**
+ * The flash store a platform provides: the shape of Espruino's `require("Storage")`, so
+ * that a device passes its Storage module itself (no wrapper functions resident in its
+ * memory) and hosts pass a small adapter (src/host/sim/flash.ts).
+ */
 export interface FlashStore {
-  read(name: string): Bytes | null;
-  /** Writes the whole file; may throw (flash full, power loss in tests). */
-  write(name: string, data: Bytes): void;
+  /** The file's bytes, or undefined when there is no such file. */
+  readArrayBuffer(name: string): ArrayBuffer | undefined;
+  /** Writes the whole file; false (or a throw: power loss in tests) when it could not. */
+  write(name: string, data: Bytes): boolean;
   erase(name: string): void;
 }
 
@@ -44,7 +49,8 @@ export function loadRecord(fs: FlashStore, sha256: (b: Bytes) => Bytes, name: st
   var r: StoredRecord | null = null;
   var w = -1;
   for (var i = 0; i < 2; i++) {
-    var b = fs.read(name + "." + i);
+    var b: any = fs.readArrayBuffer(name + "." + i);
+    if (b) b = new Uint8Array(b);
     // 9-byte header, 8-byte checksum.
     var n = b ? b.length - 17 : -1;
     if (b && n >= 0 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 1 && ((b[7] << 8) | b[8]) === n &&
@@ -77,9 +83,8 @@ export function saveRecord(fs: FlashStore, sha256: (b: Bytes) => Bytes, name: st
   b.set([0x50, 0x4b, 1, v >>> 24, v >> 16, v >> 8, v, n >> 8, n]);
   b.set(data, 9);
   b.set(sha256(b.subarray(0, 9 + n)).subarray(0, 8), 9 + n);
-  fs.write(f, b);
-  var back = fs.read(f);
-  if (!back || !bytesEqual(back, b)) throw perr("STORE_VERIFY", "record did not read back correctly");
+  var back = fs.write(f, b) && fs.readArrayBuffer(f);
+  if (!back || !bytesEqual(new Uint8Array(back), b)) throw perr("STORE_VERIFY", "record was not written, or did not read back correctly");
   if (at[0] >= 0) fs.erase(name + (at[0] ? ".1" : ".0"));
   return v;
 }

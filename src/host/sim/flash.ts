@@ -28,13 +28,13 @@ export class FakeFlash implements FlashStore {
     return cut;
   }
 
-  read(name: string): Uint8Array | null {
+  readArrayBuffer(name: string): ArrayBuffer | undefined {
     if (this.dead) throw new PowerCut("power is off");
     const f = this.files.get(name);
-    return f ? new Uint8Array(f) : null;
+    return f ? new Uint8Array(f).buffer : undefined;
   }
 
-  write(name: string, data: Uint8Array): void {
+  write(name: string, data: Uint8Array): boolean {
     if (this.step()) {
       this.files.set(name, data.slice(0, Math.floor(data.length * this.tornFraction)));
       this.dead = true;
@@ -42,6 +42,7 @@ export class FakeFlash implements FlashStore {
     }
     if (this.failWrites) throw Object.assign(new Error("flash full"), { code: "TEST_FLASH_FULL" });
     this.files.set(name, new Uint8Array(data));
+    return true;
   }
 
   erase(name: string): void {
