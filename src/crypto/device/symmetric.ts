@@ -51,12 +51,14 @@
  * from a template and only the words the key occupies (8 for a 32-byte key) are XORed in
  * the interpreter, one statement per word.
  *
- * Cache: the entries of the two most recent HMAC keys. Counted on a pairing handshake (one
+ * Cache: the entry of the most recent HMAC key. Counted on a pairing handshake (one
  * side): 3 HKDF-Extracts with single-use salts and 18 HKDF-Expands with 5 PRKs,
  * alternating between two of them at a time (PRK_2e/PRK_3e2m, then the two exporter
- * PRKs): 9 pad computations with two entries, 14 with one, 8 with four (about 30
- * variables more). Lookup must compare contents (a caller may reuse or wipe a key
- * buffer): equal lengths and sum((a - b)^2) = sum(a^2) + sum(b^2) - 2 sum(a b) = 0 over
+ * PRKs): 14 pad computations with one entry, 9 with two, 8 with four. An entry is about
+ * 19 variables and the handshake's peak is while they are cached, so one entry it is:
+ * the 5 extra pad computations are a few native copies and 8 XOR statements each, well
+ * under 1 % of a handshake's interpreted work (docs/device-memory.md). Lookup must
+ * compare contents (a caller may reuse or wipe a key buffer): equal lengths and sum((a - b)^2) = sum(a^2) + sum(b^2) - 2 sum(a b) = 0 over
  * the key bytes with E.convolve (exact: every sum is below 2^22), straight from the
  * caller's key and the cached key block. Its time does not depend on where two keys
  * differ; whether a key hits the cache is visible anyway (a miss costs a pad computation)
@@ -191,7 +193,7 @@ function entry(key: Bytes, fresh?: boolean): Entry {
   if (!fresh) {
     c.unshift(e, q as number, n);
     // The evicted entry is overwritten with the new one (live key material anyway).
-    if (c.length > 6) (c.splice(6)[0] as Entry)[2].set(f);
+    if (c.length > 3) (c.splice(3)[0] as Entry)[2].set(f);
   }
   return e;
 }
