@@ -155,8 +155,8 @@ describe("p256 sq(): every generated statement re-derived", () => {
   }
 
   var kernels: number[][] = [];
-  for (var m of src.matchAll(/K(\d) = new Int8Array\(\[([^\]]+)\]\);/g)) kernels[Number(m[1])] = m[2].split(",").map(Number);
-  var pattern = (/Q = new Int8Array\(\[([^\]]+)\]\);/.exec(src) as RegExpExecArray)[1].split(",").map(Number);
+  for (var m of src.matchAll(/K(\d) = new I\(\[([^\]]+)\]\);/g)) kernels[Number(m[1])] = m[2].split(",").map(Number);
+  var pattern = (/Q = new I\(\[([^\]]+)\]\);/.exec(src) as RegExpExecArray)[1].split(",").map(Number);
 
   it("computes the 31 product columns with the right offsets into the reversed operand", () => {
     // a[i] = limb 15 - i of one operand, r[15 + k] = limb k of the other (zeros around), so
