@@ -17,7 +17,6 @@ import "./compat";
 import type { Bytes } from "../src/core/bytes";
 import { DEFAULT_POLICY, Pairing, type Platform } from "../src/core/pairing/controller";
 import { P_HANDSHAKE } from "../src/core/pairing/sas";
-import type { FlashStore } from "../src/core/store/records";
 import type { Link } from "../src/core/link";
 import { createSeDriver, seRandom } from "../src/crypto/atecc608/driver";
 import { i2cBus, tcpBus } from "../src/crypto/atecc608/bus";
@@ -42,20 +41,6 @@ function log(ev: string, d?: unknown): void {
   mem();
   print(JSON.stringify({ pk: ev, t: Math.round(getTime() * 1000), d: d }));
 }
-
-/** Storage files as the records layer expects them. */
-var flash: FlashStore = {
-  read: function (name: string): Bytes | null {
-    var b = Storage.readArrayBuffer(name);
-    return b ? new Uint8Array(b) : null;
-  },
-  write: function (name: string, data: Bytes) {
-    if (!Storage.write(name, data)) throw new Error("Storage write failed");
-  },
-  erase: function (name: string) {
-    Storage.erase(name);
-  },
-};
 
 /** LED feedback: a pin and a blink pattern per lifecycle state; the code as blink counts. */
 var leds = board.leds;
@@ -89,12 +74,8 @@ function show(ev: string, detail?: unknown): void {
 }
 
 /** The button: press length decides (short: pairing window or confirm; 3 s: replacement; 10 s: clear all). */
-function watchButton(p: Pairing): void {
-  var b = board.buttons[0];
-  if (!b || !b.pin || b.virtual) return;
-  setWatch(function (e: { time: number; lastTime: number }) {
-    p.press((e.time - e.lastTime) * 1000);
-  }, b.pin, { repeat: true, edge: b.activeHigh ? "falling" : "rising", debounce: 30 });
+function onButton(e: { time: number; lastTime: number }): void {
+  P.press((e.time - e.lastTime) * 1000);
 }
 
 /** Boards without a radio (Espruino Pico): the lifecycle runs, nothing can be reached. */
@@ -146,7 +127,8 @@ function releaseChip(): void {
 
 var plat: Platform = {
   crypto: null as unknown as CryptoProvider,
-  flash: flash,
+  // Storage itself has the records layer's interface (core/store/records.ts).
+  flash: Storage,
   now: function () { return getTime() * 1000; },
   connect: function (addr: string) { return radio.connect(addr); },
   ui: function (ev: string, d?: unknown) {
@@ -175,94 +157,107 @@ function onIncoming(l: Link, from: string): void {
   P.accept(l, from);
 }
 
-function bootFailed(e: { code?: string; message?: string }): void {
-  // A missing chip or a failed boot: say so clearly and blink red.
-  log("boot-failed", { code: e && e.code, msg: e && e.message });
-  show("fail");
-}
+/** The console handle (global PK once booted): top-level, so that it keeps no boot step alive. */
+var handle = {
+  press: function (ms: number) { P.press(ms); },
+  send: function (to: string, text: string) { P.send(to, E.toUint8Array(text)); },
+  get peak() { mem(); return peak; },
+  p: null as unknown as Pairing,
+};
 
-/** Step 1: the secure element, and its RNG for the seed. */
-function start(): void {
-  var se = board.secureElement;
-  var bus;
-  if (PK_TRANSPORT === "tcp") bus = tcpBus(require("net"), cfg.se[0], cfg.se[1]);
-  else {
-    var i2c = se.bus === "soft" ? new I2C() : (globalThis as any)[se.bus];
-    i2c.setup({ sda: se.sda, scl: se.scl, bitrate: se.bitrate || 100000 });
-    bus = i2cBus(i2c, se.address);
+/**
+ * Boot runs once, so its steps are declared inside this function: once boot has ended
+ * nothing refers to them and they are garbage (about 40 variables on a device), where
+ * top-level functions would exist for the device's lifetime. No function that outlives
+ * boot is made in here (it would keep this scope, and so every step, alive).
+ */
+(function () {
+  function bootFailed(e: { code?: string; message?: string }): void {
+    // A missing chip or a failed boot: say so clearly and blink red.
+    log("boot-failed", { code: e && e.code, msg: e && e.message });
+    show("fail");
   }
-  drv = createSeDriver(bus, {});
-  seRandom(drv, 0).then(withSeed).then(withIdentity).then(withSecret).then(ready).then(null, bootFailed);
-}
 
-/** Step 2: the DRBG seeded from E.hwRand() and the chip; the crypto provider; the identity from the chip (or Storage). */
-function withSeed(r: Bytes): Promise<any> {
-  var seed = new Uint8Array(64);
-  seed.set(r, 32);
-  for (var i = 0; i < 32; i += 4) {
-    var v = E.hwRand();
-    seed[i] = v & 255;
-    seed[i + 1] = (v >> 8) & 255;
-    seed[i + 2] = (v >> 16) & 255;
-    seed[i + 3] = (v >>> 24) & 255;
+  /** Step 1: the secure element, and its RNG for the seed. */
+  function start(): void {
+    var se = board.secureElement;
+    var bus;
+    if (PK_TRANSPORT === "tcp") bus = tcpBus(require("net"), cfg.se[0], cfg.se[1]);
+    else {
+      var i2c = se.bus === "soft" ? new I2C() : (globalThis as any)[se.bus];
+      i2c.setup({ sda: se.sda, scl: se.scl, bitrate: se.bitrate || 100000 });
+      bus = i2cBus(i2c, se.address);
+    }
+    drv = createSeDriver(bus, {});
+    seRandom(drv, 0).then(withSeed).then(withIdentity).then(withSecret).then(ready).then(null, bootFailed);
   }
-  var native = PK_NATIVE_SHA256 || PK_NATIVE_AES ? require("crypto") : null;
-  var sym = PK_NATIVE_SHA256 && PK_NATIVE_AES ? createNativeSymmetric(native, seed) : createDeviceSymmetric(native, seed);
-  seed.fill(0);
-  r.fill(0);
-  forgetPads = sym.forget;
-  asym = createSecureElementCrypto(drv, { sha256: sym.sha256, decompress: p256DecompressY });
-  // The symmetric provider becomes the whole CryptoProvider (one object, not a copy of 13
-  // properties): the chip's four operations join it.
-  var c = sym as unknown as CryptoProvider;
-  (c as { name: string }).name = "espruino+atecc608";
-  c.generateKeyPair = asym.generateKeyPair;
-  c.ecdh = asym.ecdh;
-  c.sign = asym.sign;
-  c.verify = asym.verify;
-  plat.crypto = crypto = c;
-  // The identity lives in the chip; a board provisioned without a data slot keeps it in Storage.
-  return readIdentity(drv).then(null, identityFromStorage);
-}
 
-function identityFromStorage(e: unknown): any {
-  var f = Storage.readArrayBuffer("pkid");
-  if (!f) throw e;
-  return decodeIdentity(new Uint8Array(f));
-}
+  /** Step 2: the DRBG seeded from E.hwRand() and the chip; the crypto provider; the identity from the chip (or Storage). */
+  function withSeed(r: Bytes): Promise<any> {
+    var seed = new Uint8Array(64);
+    seed.set(r, 32);
+    for (var i = 0; i < 32; i += 4) {
+      var v = E.hwRand();
+      seed[i] = v & 255;
+      seed[i + 1] = (v >> 8) & 255;
+      seed[i + 2] = (v >> 16) & 255;
+      seed[i + 3] = (v >>> 24) & 255;
+    }
+    var native = PK_NATIVE_SHA256 || PK_NATIVE_AES ? require("crypto") : null;
+    var sym = PK_NATIVE_SHA256 && PK_NATIVE_AES ? createNativeSymmetric(native, seed) : createDeviceSymmetric(native, seed);
+    seed.fill(0);
+    r.fill(0);
+    forgetPads = sym.forget;
+    asym = createSecureElementCrypto(drv, { sha256: sym.sha256, decompress: p256DecompressY });
+    // The symmetric provider becomes the whole CryptoProvider (one object, not a copy of 13
+    // properties): the chip's four operations join it.
+    var c = sym as unknown as CryptoProvider;
+    (c as { name: string }).name = "espruino+atecc608";
+    c.generateKeyPair = asym.generateKeyPair;
+    c.ecdh = asym.ecdh;
+    c.sign = asym.sign;
+    c.verify = asym.verify;
+    plat.crypto = crypto = c;
+    // The identity lives in the chip; a board provisioned without a data slot keeps it in Storage.
+    return readIdentity(drv).then(null, identityFromStorage);
+  }
 
-/** Step 3: the at-rest key's secret, from an ECDH only the chip can do. */
-function withIdentity(id: { credential: Bytes; anchors: Bytes[] }): Promise<Bytes> {
-  ident = id;
-  return seAtRestSecret(drv);
-}
+  function identityFromStorage(e: unknown): any {
+    var f = Storage.readArrayBuffer("pkid");
+    if (!f) throw e;
+    return decodeIdentity(new Uint8Array(f));
+  }
 
-/** Step 4: the at-rest key, the radio, the lifecycle with its bindings. */
-function withSecret(secret: Bytes): Promise<void> {
-  var key = crypto.hkdfExpand(crypto.hkdfExtract(new Uint8Array(0), secret), E.toUint8Array("pairkit at-rest v1"), 16);
-  secret.fill(0);
-  radio = PK_TRANSPORT === "tcp" ? hubRadio(require("net"), E, cfg.hub[0], cfg.hub[1], cfg.name, 20) : PK_TRANSPORT === "ble" ? bleRadio(NRF) : noRadio();
-  P = new Pairing(plat, { cred: ident.credential, priv: asym.deviceKey, issuer: null, anchors: ident.anchors }, DEFAULT_POLICY, key);
-  return P.boot();
-}
+  /** Step 3: the at-rest key's secret, from an ECDH only the chip can do. */
+  function withIdentity(id: { credential: Bytes; anchors: Bytes[] }): Promise<Bytes> {
+    ident = id;
+    return seAtRestSecret(drv);
+  }
 
-/** Step 5: radio events, the lifecycle's clock, the button, the console handle. */
-function ready(): void {
-  radio.onAdvert = onAdvert;
-  radio.onIncoming = onIncoming;
-  setInterval(tick, 250);
-  watchButton(P);
-  (globalThis as any).PK = {
-    press: function (ms: number) { P.press(ms); },
-    send: function (to: string, text: string) { P.send(to, E.toUint8Array(text)); },
-    get peak() { mem(); return peak; },
-    p: P,
-  };
-  // Boot's keys (the at-rest key's derivation, the bindings' record) leave no cached pads behind.
-  forgetPads();
-  log("ready", { name: cfg.name, bindings: P.bindings.length, vars: process.memory().usage });
-}
+  /** Step 4: the at-rest key, the radio, the lifecycle with its bindings. */
+  function withSecret(secret: Bytes): Promise<void> {
+    var key = crypto.hkdfExpand(crypto.hkdfExtract(new Uint8Array(0), secret), E.toUint8Array("pairkit at-rest v1"), 16);
+    secret.fill(0);
+    radio = PK_TRANSPORT === "tcp" ? hubRadio(require("net"), E, cfg.hub[0], cfg.hub[1], cfg.name, 20) : PK_TRANSPORT === "ble" ? bleRadio(NRF) : noRadio();
+    P = new Pairing(plat, { cred: ident.credential, priv: asym.deviceKey, issuer: null, anchors: ident.anchors }, DEFAULT_POLICY, key);
+    return P.boot();
+  }
 
-var cfgText = Storage.read("pkcfg");
-cfg = cfgText ? JSON.parse(cfgText) : { name: "pairkit", hub: ["127.0.0.1", 7420], se: ["127.0.0.1", 7460] };
-start();
+  /** Step 5: radio events, the lifecycle's clock, the button, the console handle. */
+  function ready(): void {
+    radio.onAdvert = onAdvert;
+    radio.onIncoming = onIncoming;
+    setInterval(tick, 250);
+    var b = board.buttons[0];
+    if (b && b.pin && !b.virtual) setWatch(onButton, b.pin, { repeat: true, edge: b.activeHigh ? "falling" : "rising", debounce: 30 });
+    handle.p = P;
+    (globalThis as any).PK = handle;
+    // Boot's keys (the at-rest key's derivation, the bindings' record) leave no cached pads behind.
+    forgetPads();
+    log("ready", { name: cfg.name, bindings: P.bindings.length, vars: process.memory().usage });
+  }
+
+  var cfgText = Storage.read("pkcfg");
+  cfg = cfgText ? JSON.parse(cfgText) : { name: "pairkit", hub: ["127.0.0.1", 7420], se: ["127.0.0.1", 7460] };
+  start();
+})();
