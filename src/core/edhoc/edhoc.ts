@@ -9,7 +9,15 @@
  * Methods 0..3, cipher suites 0 (X25519/EdDSA) and 2 (P-256/ES256), suite negotiation,
  * one-byte-int connection identifiers, compact kid encoding, EAD items, optional
  * message_4, EDHOC_Exporter and EDHOC_KeyUpdate. All asymmetric work goes through the
- * crypto provider's promises (on a device: the secure element).
+ * crypto provider (on a device: the secure element).
+ *
+ * Each step takes an optional trailing callback (core/async.ts). With one, the step and
+ * every provider operation in it run on callbacks and no promise is made (the device
+ * path: a pending promise costs about 24 interpreter variables, and a chain of them
+ * keeps every scope along it alive); without one, the step returns a promise (host
+ * applications and tests). Provider callbacks may arrive before the provider call
+ * returns; the state is final before the caller's callback runs, so that callback may
+ * start the next step at once.
  *
  * Host only (src/core/target.ts), because a device's secure element does P-256 and the
  * pairing controller never asks for the rest: suite 0, moving on to another suite after
@@ -35,7 +43,8 @@ import { bytesEqual, concat, EMPTY, wipe, type Bytes } from "../bytes";
 import { encode, encodeSeq, peekMajor, readAs, readRaw, reader } from "../cbor";
 import { sigStructure1 } from "../cose";
 import { isPairkitError, perr } from "../errors";
-import type { CryptoProvider, PrivateKeyRef } from "../../crypto/provider";
+import { promised, settle, type Done } from "../async";
+import type { CryptoProvider, KeyPair, PrivateKeyRef } from "../../crypto/provider";
 import {
   ERR_UNKNOWN_CRED, ERR_UNSPECIFIED, ERR_WRONG_SUITE, HASH_LEN, IV_LEN, KEY_LEN, MAC_LEN, ST_BUSY, ST_DEAD, ST_DONE, ST_PROC_M1,
   ST_PROC_M2, ST_PROC_M3, ST_START, ST_VERIFIED_M2, ST_WAIT_M2, ST_WAIT_M3,
@@ -136,8 +145,8 @@ class EdhocBase {
   declare pt: Bytes | null;
   declare sm: Bytes | null;
   declare ead: Bytes | null;
-  /** Ends the running step: k(value) resolves it, k(0, error) rejects it. */
-  declare k: ((v?: unknown, e?: unknown) => void) | null;
+  /** The running step's callback (null once it has ended). */
+  declare k: Done<any> | null;
   /** EDHOC_KeyUpdate(context) (host only): replaces PRK_out; both peers must call it with the same context. */
   declare keyUpdate: (context: Bytes) => void;
 
@@ -216,30 +225,45 @@ if (!DEVICE) {
 }
 
 /**
- * Continues the running step with f(value) once the provider's promise p resolves (at once
- * without p). A failure (or an abort meanwhile) ends the step with an error and the session
- * with it (state DEAD, secrets wiped), except a renegotiation, which leaves the initiator
- * at START. Errors come out typed: CBOR errors in peer input become EDHOC_MALFORMED,
- * untyped ones EDHOC_INTERNAL. Steps chain callbacks instead of promises: a pending
- * promise costs about 24 variables on a device.
+ * The callback that continues the running step with f(value) when a provider operation
+ * answers (called at once, f runs at once). A failure (or an abort meanwhile) ends the
+ * step with an error and the session with it (state DEAD, secrets wiped), except a
+ * renegotiation, which leaves the initiator at START. Errors come out typed: CBOR errors
+ * in peer input become EDHOC_MALFORMED, untyped ones EDHOC_INTERNAL.
+ *
+ * The step never completes twice: only the first answer counts, and none once the step
+ * has ended (s.k, the step's callback, is no longer the one this was made for: a provider
+ * that threw after taking the callback). An exception after the step has ended is the
+ * caller's own (its callback threw, perhaps inside a synchronous provider's call): it is
+ * rethrown, not taken for a failure of the step.
  */
-function next<V>(s: EdhocBase, p: Promise<V> | null, f: (v: V) => void): void {
-  function ko(e: unknown) {
-    var code = isPairkitError(e) ? e.code : "";
-    if (s.st === ST_BUSY) s.abort();
-    if (s.k) s.k(0, !code ? perr("EDHOC_INTERNAL", "internal failure during the EDHOC step")
-      : code.indexOf("CBOR_") === 0 || code === "BAD_UTF8" ? perr("EDHOC_MALFORMED", "malformed EDHOC message (" + code + ")") : e);
-  }
-  function go(v: V) {
-    try {
-      if (s.st !== ST_BUSY) throw perr("EDHOC_WRONG_STATE", "the session was aborted");
-      f(v);
-    } catch (e) {
-      ko(e);
-    }
-  }
-  if (p) p.then(go, ko);
-  else go(p as V);
+function next<V>(s: EdhocBase, f: ((v: V) => void) | null): Done<V> {
+  var k = s.k;
+  return function (e: any, v?: V) {
+    var code;
+    var g = f;
+    f = null;
+    if (g && s.k === k)
+      try {
+        if (e) throw e;
+        if (s.st !== ST_BUSY) throw perr("EDHOC_WRONG_STATE", "the session was aborted");
+        g(v as V);
+      } catch (x) {
+        if (s.k !== k) throw x;
+        code = isPairkitError(x) ? x.code : "";
+        if (s.st === ST_BUSY) s.abort();
+        s.k = null;
+        k!(!code ? perr("EDHOC_INTERNAL", "internal failure during the EDHOC step")
+          : code.indexOf("CBOR_") === 0 || code === "BAD_UTF8" ? perr("EDHOC_MALFORMED", "malformed EDHOC message (" + code + ")") : x);
+      }
+  };
+}
+
+/** Ends the running step with its value; the state is final before the caller's callback runs (it may start the next step). */
+function end(s: EdhocBase, v?: unknown): void {
+  var k = s.k!;
+  s.k = null;
+  k(null, v);
 }
 
 /**
@@ -314,27 +338,25 @@ function crypt(s: EdhocBase, m: number, data: Bytes, seal: boolean): Bytes {
 function auth(s: EdhocBase, m: number, k: (sm?: Bytes) => void, ours?: boolean, x?: OwnCredential & PeerCredential, ead?: Bytes): void {
   var c = s.c;
   var stat = m < 2 || (s.method & (m - 1)) !== 0;
-  // Our ephemeral key with the peer's ephemeral key, our static key with the peer's
-  // ephemeral key, or our ephemeral key with the peer's static key.
-  next(s, stat ? c.ecdh(ours && m > 1 ? x!.priv : (s.ek as PrivateKeyRef), ours || m < 2 ? ((s.i ? s.gy : s.gx) as Bytes) : x!.pub) : null, function (g: Bytes | null) {
+  var g = next(s, function (d?: Bytes) {
     var prev = (m === 2 ? s.p2 : s.p3) as Bytes;
-    var salt, prk, th, idCred, tbs;
+    var salt, prk, th, idCred, tbs, h: Done<any>;
     var mac: Bytes;
     if (m < 2) {
-      trace("G_XY", g as Bytes);
+      trace("G_XY", d as Bytes);
       th = s.th = c.sha256(encodeSeq([s.gy, s.h1]));
       s.h1 = null;
       trace("TH_2", th);
-      s.p2 = c.hkdfExtract(th, g as Bytes);
-      wipe(g);
+      s.p2 = c.hkdfExtract(th, d as Bytes);
+      wipe(d);
       trace("PRK_2e", s.p2);
       return k();
     }
     // Labels: SALT_3e2m 1 / SALT_4e3m 5, MAC_2 2 / MAC_3 6.
-    salt = g ? edhocKdf(c, prev, 4 * m - 7, s.th as Bytes, HASH_LEN) : null;
-    prk = salt ? c.hkdfExtract(salt, g as Bytes) : new Uint8Array(prev);
+    salt = d ? edhocKdf(c, prev, 4 * m - 7, s.th as Bytes, HASH_LEN) : null;
+    prk = salt ? c.hkdfExtract(salt, d as Bytes) : new Uint8Array(prev);
     wipe(salt);
-    wipe(g);
+    wipe(d);
     if (m === 2) s.p3 = prk;
     else s.p4 = prk;
     trace(m === 2 ? "PRK_3e2m" : "PRK_4e3m", prk);
@@ -349,11 +371,16 @@ function auth(s: EdhocBase, m: number, k: (sm?: Bytes) => void, ours?: boolean, 
     }
     // COSE Sig_structure of EDHOC: ["Signature1", << ID_CRED >>, << TH, CRED, ? EAD >>, MAC].
     tbs = sigStructure1(idCred, concat([th, x!.cred, ead as Bytes]), mac);
-    next(s, ours ? c.sign(x!.priv, tbs) : c.verify(suiteCrv(s.suite, true), x!.pub, tbs, s.sm as Bytes), function (v: any) {
+    h = next(s, function (v: any) {
       if (!ours && !v) throw perr("EDHOC_AUTH_FAILED", "peer authentication failed");
       k(ours ? v : mac);
     });
+    settle(ours ? c.sign(x!.priv, tbs, h) : c.verify(suiteCrv(s.suite, true), x!.pub, tbs, s.sm as Bytes, h), h);
   });
+  // Our ephemeral key with the peer's ephemeral key, our static key with the peer's
+  // ephemeral key, or our ephemeral key with the peer's static key.
+  if (stat) settle(c.ecdh(ours && m > 1 ? x!.priv : (s.ek as PrivateKeyRef), ours || m < 2 ? ((s.i ? s.gy : s.gx) as Bytes) : x!.pub, g), g);
+  else g(null);
 }
 
 /**
@@ -378,29 +405,34 @@ function nextTh(s: EdhocBase, pt: Bytes, cred: Bytes, st: number): void {
 }
 
 /**
- * Runs step n of either role as a promise: 0 message_1, 1 parse message_2/3, 2 verify
- * message_2/3, 3 send message_3/2, 4 message_4. A call in the wrong state rejects with
- * EDHOC_WRONG_STATE and changes nothing; otherwise the machine is busy until the step
- * ends with s.k(value). Message_4 (state DONE) can be sent or processed once.
+ * Runs step n of either role: 0 message_1, 1 parse message_2/3, 2 verify message_2/3,
+ * 3 send message_3/2, 4 message_4. With k, the step ends with one call of k and creates
+ * no promise; without k, it returns a promise. A call in the wrong state fails with
+ * EDHOC_WRONG_STATE and changes nothing; otherwise the machine is busy (s.k the step's
+ * callback) until the step ends. Message_4 (state DONE) can be sent or processed once.
  */
-function run(s: EdhocBase, n: number, x: any): Promise<any> {
-  return new Promise(function (resolve, reject) {
-    var i = s.i;
-    // The initiator's steps run in states 0..4 in order; the responder's parse, verify and
-    // send in WAIT_M3 (6), PROC_M3 (7) and PROC_M1 (5).
-    if (s.st !== (i || !n || n > 3 ? n : (n % 3) + 5) || (n > 3 && !s.p4)) return reject(perr("EDHOC_WRONG_STATE", "EDHOC step called in the wrong state", s.st));
+function run(s: EdhocBase, n: number, x: any, k?: Done<any>): any {
+  var i = s.i;
+  var p;
+  // The promise form: promised() runs this at once, so k is its callback from here on
+  // (one scope: calling run again from there would keep two alive while the step runs).
+  if (!k)
+    p = promised(function (d: Done<any>) {
+      k = d;
+    });
+  // The initiator's steps run in states 0..4 in order; the responder's parse, verify and
+  // send in WAIT_M3 (6), PROC_M3 (7) and PROC_M1 (5).
+  if (s.st !== (i || !n || n > 3 ? n : (n % 3) + 5) || (n > 3 && !s.p4)) k!(perr("EDHOC_WRONG_STATE", "EDHOC step called in the wrong state", s.st));
+  else {
     s.st = ST_BUSY;
-    s.k = function (v, e) {
-      s.k = null; // lets the settled promise go
-      if (e) reject(e);
-      else resolve(v);
-    };
-    next(s, null, function () {
+    s.k = k!;
+    next(s, function () {
       var c = s.c;
       var o = s.o;
-      var r, j, v: any, a: any, b: any, ead: any; // ead: the responder's EAD_1
+      var r, j, v: any, a: any, b: any, ead: any, g: Done<any>, m: number, eadB: Bytes; // ead: the responder's EAD_1
+      var read, send: any;
       if (!n) {
-        // Initiator: creates message_1. Responder: parses it.
+        // Initiator: creates message_1 (below, once it has its ephemeral key). Responder: parses it.
         if (!i) {
           r = reader(x);
           a = readAs(r, 0);
@@ -434,24 +466,15 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           s.connIdR = a;
           s.h1 = c.sha256(x);
           s.st = ST_PROC_M1;
-          return s.k!({ connId: s.connIdI, method: s.method, suite: s.suite, ead: ead });
+          return end(s, { connId: s.connIdI, method: s.method, suite: s.suite, ead: ead });
         }
         s.connIdI = a;
         b = o.suites.slice(0, o.suites.indexOf(s.suite) + 1);
-        return next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
-          s.ek = kp.priv;
-          // G_X: the initiator needs it no more once message_1 is hashed.
-          var m1 = concat([encodeSeq([s.method, b.length === 1 ? b[0] : b, kp.pub.subarray(0, 32)]), encodeIdBytes(a), encodeEad(x)]);
-          s.h1 = c.sha256(m1);
-          s.st = ST_WAIT_M2;
-          s.k!(m1);
-        });
-      }
-      if (n < 2) {
+      } else if (n < 2) {
         // Initiator: decrypts message_2, responder message_3; returns the peer's connection
         // identifier, ID_CRED and EAD for the application to resolve the credential.
         var ct = recv(s, x);
-        var read = function () {
+        read = function () {
           var pt = crypt(s, i ? 2 : 3, ct, false);
           trace(i ? "PLAINTEXT_2" : "PLAINTEXT_3", pt);
           var r = reader(pt);
@@ -464,63 +487,80 @@ function run(s: EdhocBase, n: number, x: any): Promise<any> {
           var ead = readEad(r, o.eadLabels);
           s.pt = pt;
           s.st = i ? ST_PROC_M2 : ST_PROC_M3;
-          s.k!({ connId: i ? s.connIdR : s.connIdI, idCred: idc, idCredInfo: parseIdCred(idc), ead: ead });
+          end(s, { connId: i ? s.connIdR : s.connIdI, idCred: idc, idCredInfo: parseIdCred(idc), ead: ead });
         };
         if (!i) return read();
         if (ct.length <= 32) throw perr("EDHOC_MALFORMED", "message_2 too short");
         s.gy = new Uint8Array(ct.subarray(0, 32));
         ct = ct.subarray(32);
         return auth(s, 1, read);
-      }
-      if (n < 3) {
+      } else if (n < 3) {
         // Verifies message_2/3 against the credential the application resolved for the peer's ID_CRED.
         if (!x || !(x.cred instanceof Uint8Array) || !(x.pub instanceof Uint8Array)) throw perr("EDHOC_BAD_CONFIG", "peer credential needs cred and pub bytes");
         return auth(s, i ? 2 : 3, function () {
           nextTh(s, s.pt as Bytes, x.cred, i ? ST_VERIFIED_M2 : ST_DONE);
-          s.k!();
+          end(s);
         }, false, x, s.ead as Bytes);
-      }
-      if (n > 3) {
+      } else if (n > 3) {
         // Responder: creates message_4. Initiator: processes it and returns EAD_4.
         v = i ? readEad(reader(crypt(s, 4, recv(s, x), false)), o.eadLabels) : encode(crypt(s, 4, encodeEad(x), true));
         wipe(s.p4);
         s.p4 = null;
         s.st = ST_DONE;
-        return s.k!(v);
+        return end(s, v);
+      } else {
+        // Responder: creates message_2 (after its ephemeral key and G_XY, below), initiator message_3.
+        m = i ? 3 : 2;
+        a = suiteCrv(s.suite, (s.method & (m - 1)) === 0);
+        b = o.creds.filter(function (y) { return y.priv.crv === a; })[0];
+        if (!b) throw perr("EDHOC_NO_CREDENTIAL", "no own credential with a key for curve " + a);
+        eadB = encodeEad(x);
+        send = function () {
+          auth(s, m, function (sm?: Bytes) {
+            // ID_CRED travels as just the kid when it is exactly {4: kid}.
+            var kid = parseIdCred(b.idCred).kid;
+            var pt = concat([i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(b.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : b.idCred, encode(sm as Bytes), eadB]);
+            trace(i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt);
+            // message_3 = bstr(CIPHERTEXT_3), message_2 = bstr(G_Y || CIPHERTEXT_2)
+            var gy = i ? EMPTY : (s.gy as Bytes);
+            var ct = crypt(s, m, pt, true);
+            // After TH: the message is not alive while TH is hashed.
+            nextTh(s, pt, b.cred, i ? ST_DONE : ST_WAIT_M3);
+            end(s, encode(concat([gy, ct])));
+          }, true, b, eadB);
+        };
+        if (i) return send();
       }
-      // Responder: creates message_2 (after its ephemeral key and G_XY), initiator message_3.
-      var m = i ? 3 : 2;
-      a = suiteCrv(s.suite, (s.method & (m - 1)) === 0);
-      b = o.creds.filter(function (y) { return y.priv.crv === a; })[0];
-      if (!b) throw perr("EDHOC_NO_CREDENTIAL", "no own credential with a key for curve " + a);
-      var eadB = encodeEad(x);
-      var send = function () {
-        auth(s, m, function (sm?: Bytes) {
-          // ID_CRED travels as just the kid when it is exactly {4: kid}.
-          var kid = parseIdCred(b.idCred).kid;
-          var pt = concat([i ? EMPTY : encodeIdBytes(s.connIdR as Bytes), kid && bytesEqual(b.idCred, idCredKid(kid)) ? encodeIdBytes(kid) : b.idCred, encode(sm as Bytes), eadB]);
-          trace(i ? "PLAINTEXT_3" : "PLAINTEXT_2", pt);
-          // message_3 = bstr(CIPHERTEXT_3), message_2 = bstr(G_Y || CIPHERTEXT_2)
-          var gy = i ? EMPTY : (s.gy as Bytes);
-          var ct = crypt(s, m, pt, true);
-          // After TH: the message is not alive while TH is hashed.
-          nextTh(s, pt, b.cred, i ? ST_DONE : ST_WAIT_M3);
-          s.k!(encode(concat([gy, ct])));
-        }, true, b, eadB);
-      };
-      if (i) return send();
-      next(s, c.generateKeyPair(suiteCrv(s.suite, false)), function (kp) {
+      // The initiator's message_1 and the responder's message_2 start with an ephemeral key.
+      g = next(s, function (kp: KeyPair) {
         s.ek = kp.priv;
-        s.gy = kp.pub.subarray(0, 32);
-        auth(s, 1, send);
+        if (n) {
+          s.gy = kp.pub.subarray(0, 32);
+          return auth(s, 1, send);
+        }
+        // G_X: the initiator needs it no more once message_1 is hashed.
+        var m1 = concat([encodeSeq([s.method, b.length === 1 ? b[0] : b, kp.pub.subarray(0, 32)]), encodeIdBytes(a), encodeEad(x)]);
+        s.h1 = c.sha256(m1);
+        s.st = ST_WAIT_M2;
+        end(s, m1);
       });
-    });
-  });
+      settle(c.generateKeyPair(suiteCrv(s.suite, false), g), g);
+    })(null);
+  }
+  return p;
 }
 
+/*
+ * Every step takes an optional callback as its second argument: with one, it calls it
+ * once, k(error) or k(null, value), and creates no promise (the device path: a pending
+ * promise costs about 24 variables there); without one, it returns a promise. The
+ * callback may run before the step returns (wrong state, no provider operation, or a
+ * provider that answers at once); it may start the next step.
+ */
 export interface EdhocInitiator {
   /** Creates message_1. Callable again after the responder refused the suite (EDHOC_WRONG_SUITE). */
   message1(ead?: EadItem[]): Promise<Bytes>;
+  message1(ead: EadItem[] | undefined, k: Done<Bytes>): void;
   /**
    * Decrypts message_2 and returns the responder's connection identifier, ID_CRED_R and
    * EAD_2 so that the application can resolve and validate the credential. An error
@@ -529,12 +569,16 @@ export interface EdhocInitiator {
    * only) or EDHOC_NO_COMMON_SUITE.
    */
   parseMessage2(m2: Bytes): Promise<PeerHello>;
+  parseMessage2(m2: Bytes, k: Done<PeerHello>): void;
   /** Verifies message_2 against the credential the application resolved for ID_CRED_R. */
   verifyMessage2(peer: PeerCredential): Promise<void>;
+  verifyMessage2(peer: PeerCredential, k: Done<void>): void;
   /** Creates message_3; PRK_out is available when it resolves. */
   message3(ead?: EadItem[]): Promise<Bytes>;
+  message3(ead: EadItem[] | undefined, k: Done<Bytes>): void;
   /** Processes the optional message_4 and returns EAD_4. */
   processMessage4(m4: Bytes): Promise<EadItem[]>;
+  processMessage4(m4: Bytes, k: Done<EadItem[]>): void;
 }
 
 export class EdhocInitiator extends EdhocBase {}
@@ -545,33 +589,38 @@ export interface EdhocResponder {
    * `edhocErrorMessage(err)` (ERR_CODE 2 with SUITES_R) back to the initiator.
    */
   processMessage1(m1: Bytes): Promise<Message1Info>;
+  processMessage1(m1: Bytes, k: Done<Message1Info>): void;
   /** Creates message_2. */
   message2(ead?: EadItem[]): Promise<Bytes>;
+  message2(ead: EadItem[] | undefined, k: Done<Bytes>): void;
   /** Decrypts message_3 and returns ID_CRED_I and EAD_3 for the application to resolve. */
   parseMessage3(m3: Bytes): Promise<PeerHello>;
+  parseMessage3(m3: Bytes, k: Done<PeerHello>): void;
   /** Verifies message_3 against the credential the application resolved for ID_CRED_I; PRK_out is then available. */
   verifyMessage3(peer: PeerCredential): Promise<void>;
+  verifyMessage3(peer: PeerCredential, k: Done<void>): void;
   /** Creates the optional message_4. */
   message4(ead?: EadItem[]): Promise<Bytes>;
+  message4(ead: EadItem[] | undefined, k: Done<Bytes>): void;
 }
 
 export class EdhocResponder extends EdhocBase {}
 
 // The steps, each shared by both roles under the role's method name (an object literal only while loading).
-function step0(this: EdhocBase, x?: unknown): Promise<any> {
-  return run(this, 0, x);
+function step0(this: EdhocBase, x?: unknown, k?: Done<any>): any {
+  return run(this, 0, x, k);
 }
-function step1(this: EdhocBase, x: unknown): Promise<any> {
-  return run(this, 1, x);
+function step1(this: EdhocBase, x: unknown, k?: Done<any>): any {
+  return run(this, 1, x, k);
 }
-function step2(this: EdhocBase, x: unknown): Promise<any> {
-  return run(this, 2, x);
+function step2(this: EdhocBase, x: unknown, k?: Done<any>): any {
+  return run(this, 2, x, k);
 }
-function step3(this: EdhocBase, x?: unknown): Promise<any> {
-  return run(this, 3, x);
+function step3(this: EdhocBase, x?: unknown, k?: Done<any>): any {
+  return run(this, 3, x, k);
 }
-function step4(this: EdhocBase, x?: unknown): Promise<any> {
-  return run(this, 4, x);
+function step4(this: EdhocBase, x?: unknown, k?: Done<any>): any {
+  return run(this, 4, x, k);
 }
 Object.assign(EdhocInitiator.prototype, { i: true, message1: step0, parseMessage2: step1, verifyMessage2: step2, message3: step3, processMessage4: step4 });
 // i stays undefined (false) for the responder.
