@@ -17,12 +17,18 @@
  * ValidatedPeer fields `via` and `anchorKid` (for inspection tools); a device's controller
  * passes roles and models only.
  *
+ * Each check takes an optional trailing callback (core/async.ts): with one, no promise is
+ * made (the device path: a pending promise costs about 24 variables there) and the
+ * callback may run before the check returns (a failure found before any signature, or a
+ * provider that answers at once); without one, the check returns a promise.
+ *
  * Espruino subset.
  */
 import { bytesEqual, type Bytes } from "../bytes";
 import { isPairkitError, perr } from "../errors";
 import { DEVICE } from "../target";
 import type { CryptoProvider } from "../../crypto/provider";
+import { promised, type Done } from "../async";
 import { KID_LEN } from "./consts";
 import { checkSignature, kidOf, parseCredential, type Credential, type Role } from "./format";
 import type { DenyList } from "./deny";
@@ -64,15 +70,26 @@ export interface ValidatedPeer extends Credential {
  * CRED_MALFORMED, CRED_BAD_ANCHOR, CRED_UNKNOWN_ISSUER, CRED_NOT_CA, CRED_ISSUER_MISMATCH,
  * CRED_PATH_TOO_LONG, CRED_KID_COLLISION, CRED_KID_MISMATCH, CRED_REVOKED,
  * CRED_ROLE_NOT_ALLOWED, CRED_MODEL_NOT_ALLOWED, CRED_BAD_SIGNATURE, CRED_POLICY (or a
- * provider failure such as a secure element that does not answer, unchanged).
+ * provider failure such as a secure element that does not answer, unchanged). With k,
+ * ends with one call of k and creates no promise (the device path); without, returns a
+ * promise.
  */
-export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOptions): Promise<ValidatedPeer> {
+export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOptions): Promise<ValidatedPeer>;
+export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOptions, k: Done<ValidatedPeer>): void;
+export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOptions, k?: Done<ValidatedPeer>): any {
   var chain: Credential[];
   var peer: any;
   var pol: CredPolicy;
   var i = 0;
   var c: any;
   var e: any; // the code of a failed check
+  var p;
+  // The promise form: promised() runs its function at once, so k settles p from here on
+  // (calling validateChain again from there would keep two scopes alive while it runs).
+  if (!k)
+    p = promised(function (d: Done<ValidatedPeer>) {
+      k = d;
+    });
   try {
     peer = parseCredential(credBytes);
     // The store: anchors (the first na entries), then intermediates. Byte-identical
@@ -136,39 +153,53 @@ export function validateChain(crypto: Verifier, credBytes: Bytes, opts: ChainOpt
       peer.anchorKid = chain[chain.length - 1].kid;
     }
   } catch (err) {
-    return Promise.reject(isPairkitError(err) ? err : perr("CRED_MALFORMED", "internal failure while processing input"));
+    k!(isPairkitError(err) ? err : perr("CRED_MALFORMED", "internal failure while processing input"));
+    return p;
   }
-  // ES256 signatures, leaf first, one after the other; then the policy's last word. The
-  // first check starts at once: started a tick later, the real-interpreter pairing test
-  // (test/espruino) loses the secure element's ephemeral key (SE_EPHEMERAL_LOST). Each
-  // check continues with the next in its own promise (one promise per check: a pending
-  // promise costs variables on a device), and the store is not kept alive meanwhile.
+  // ES256 signatures, leaf first, one after the other (each answer starts the next
+  // check); then the policy's last word. The first check starts at once: started a tick
+  // later, the real-interpreter pairing test (test/espruino) loses the secure element's
+  // ephemeral key (SE_EPHEMERAL_LOST). The store is not kept alive meanwhile.
   all = store = c = o = opts = credBytes = null as any;
   i = 0;
-  var next = function (): any {
-    // A rejection instead of a throw keeps the policy check an expression, which esbuild
-    // drops from device bundles.
-    return ++i < chain.length ? checkSignature(crypto, chain[i - 1], chain[i].pub, "CRED_BAD_SIGNATURE", next)
-      : DEVICE || !pol.accept || pol.accept(peer) !== false ? peer : Promise.reject(perr("CRED_POLICY", "refused by policy"));
+  var next = function (e?: any) {
+    if (!e && ++i < chain.length) return checkSignature(crypto, chain[i - 1], chain[i].pub, "CRED_BAD_SIGNATURE", next);
+    // The policy's hook may throw: that error is the result, as it was from a promise's then.
+    if (!DEVICE && !e && pol.accept)
+      try {
+        if (pol.accept(peer) === false) e = perr("CRED_POLICY", "refused by policy");
+      } catch (x) {
+        e = x;
+      }
+    e ? k!(e) : k!(null, peer);
   };
-  return chain[1] ? next() : Promise.resolve().then(next);
+  next();
+  return p;
 }
 
 /**
  * Checks a trust anchor before it is installed: a self-issued CA credential whose kid
- * derives from its key and whose self-signature verifies. Resolves with the parsed anchor.
+ * derives from its key and whose self-signature verifies. Resolves with (or k receives)
+ * the parsed anchor.
  */
-export function verifyAnchor(crypto: Verifier, b: Bytes): Promise<Credential> {
+export function verifyAnchor(crypto: Verifier, b: Bytes): Promise<Credential>;
+export function verifyAnchor(crypto: Verifier, b: Bytes, k: Done<Credential>): void;
+export function verifyAnchor(crypto: Verifier, b: Bytes, k?: Done<Credential>): any {
   var c: Credential;
+  var p;
+  if (!k)
+    p = promised(function (d: Done<Credential>) {
+      k = d;
+    });
   try {
     c = parseCredential(b);
     if (c.role !== "ca" || !bytesEqual(c.issuerKid, c.kid) || c.iss !== c.sub)
       throw perr("CRED_BAD_ANCHOR", "not a self-issued CA");
     if (!bytesEqual(c.kid, kidOf(crypto, c.pub))) throw perr("CRED_KID_MISMATCH", "kid does not match the key");
   } catch (err) {
-    return Promise.reject(isPairkitError(err) ? err : perr("CRED_MALFORMED", "internal failure while processing input"));
+    k!(isPairkitError(err) ? err : perr("CRED_MALFORMED", "internal failure while processing input"));
+    return p;
   }
-  return checkSignature(crypto, c, c.pub, "CRED_BAD_SIGNATURE").then(function () {
-    return c;
-  });
+  checkSignature(crypto, c, c.pub, "CRED_BAD_SIGNATURE", k!);
+  return p;
 }

@@ -16,6 +16,7 @@ import { bytesEqual, type Bytes } from "../bytes";
 import { encode } from "../cbor";
 import { isPairkitError, perr } from "../errors";
 import type { CryptoProvider } from "../../crypto/provider";
+import { promised, type Done } from "../async";
 import { DENY_MAX_ENTRIES } from "./consts";
 import { checkSignature, parseCredential, parseSigned, type Credential, type Signed } from "./format";
 
@@ -39,12 +40,20 @@ export function parseDenyList(b: Bytes, maxEntries?: number): DenyList {
 
 /**
  * Parses a deny list and checks that a trust anchor signed it. Errors: those of
- * parseDenyList, DENY_UNKNOWN_ISSUER, DENY_BAD_SIGNATURE.
+ * parseDenyList, DENY_UNKNOWN_ISSUER, DENY_BAD_SIGNATURE. With k, ends with one call of
+ * k and creates no promise (the device path); without, returns a promise.
  */
-export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes, anchors: (Bytes | Credential)[], maxEntries?: number): Promise<DenyList> {
+export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes, anchors: (Bytes | Credential)[], maxEntries?: number): Promise<DenyList>;
+export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes, anchors: (Bytes | Credential)[], maxEntries: number | undefined, k: Done<DenyList>): void;
+export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes, anchors: (Bytes | Credential)[], maxEntries?: number, k?: Done<DenyList>): any {
   var d: DenyList;
   var signer: any;
-  var i, c;
+  var i, c, p;
+  // The promise form: promised() runs its function at once, so k settles p from here on.
+  if (!k)
+    p = promised(function (f: Done<DenyList>) {
+      k = f;
+    });
   try {
     d = parseSigned(b, "DENY_MALFORMED", maxEntries === undefined ? DENY_MAX_ENTRIES : maxEntries) as DenyList;
     for (i = 0; i < anchors.length && !signer; i++) {
@@ -54,12 +63,14 @@ export function verifyDenyList(crypto: Pick<CryptoProvider, "verify">, b: Bytes,
     }
     if (!signer) throw perr("DENY_UNKNOWN_ISSUER", "signer is not a trust anchor");
   } catch (e) {
-    return Promise.reject(isPairkitError(e) ? e : perr("DENY_MALFORMED", "internal failure while processing input"));
+    k!(isPairkitError(e) ? e : perr("DENY_MALFORMED", "internal failure while processing input"));
+    return p;
   }
-  return checkSignature(crypto, d, signer.pub, "DENY_BAD_SIGNATURE", function () {
-    d.verified = true;
-    return d;
+  checkSignature(crypto, d, signer.pub, "DENY_BAD_SIGNATURE", function (e: any, v?: DenyList) {
+    if (v) v.verified = true;
+    k!(e, v);
   });
+  return p;
 }
 
 /**

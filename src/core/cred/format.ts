@@ -25,6 +25,7 @@ import { cmap, encode, readAs, reader, type CborMap } from "../cbor";
 import { sigStructure1 } from "../cose";
 import { isPairkitError, perr } from "../errors";
 import type { CryptoProvider } from "../../crypto/provider";
+import { settle, type Done } from "../async";
 import type { DenyList } from "./deny";
 
 import {
@@ -215,29 +216,32 @@ export function kidOf(crypto: Pick<CryptoProvider, "sha256">, pub: Bytes): Bytes
 }
 
 /**
- * Checks a signed object's ES256 signature with `pub`. Resolves when valid (with what
- * `then()` returns, when given: the caller's next step in the same promise, which is not
- * mapped to `code`); rejects with `code` when invalid or when the key is not a usable
- * point (CRYPTO_* from the provider). Other provider failures (a secure element that does
- * not answer) pass through unchanged.
+ * Checks a signed object's ES256 signature with `pub`: k(null, s) when valid; k(error
+ * with `code`) when invalid or when the key is not a usable point (CRYPTO_* from the
+ * provider). Other provider failures (a secure element that does not answer) pass through
+ * unchanged. Callbacks only (no promise): one provider verify, through settle. k is
+ * called once, even by a provider that answers twice or throws after answering; an
+ * exception k itself throws is rethrown, not taken for a failed check.
  */
-export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed, pub: Bytes, code: string, then?: () => any): Promise<any> {
-  var p: Promise<boolean>;
+export function checkSignature(crypto: Pick<CryptoProvider, "verify">, s: Signed, pub: Bytes, code: string, k: Done<any>): void {
+  var b = s.bytes;
+  var r;
+  var g = function (e: any, ok?: boolean) {
+    var f = k;
+    k = null as any;
+    // Both failures in one perr call (device builds drop the message).
+    e = e && isPairkitError(e) && e.code.indexOf("CRYPTO_") ? e
+      : e || ok !== true ? perr(code, "signature does not verify", isPairkitError(e) ? e.code : undefined) : null;
+    if (f) e ? f(e) : f(null, s);
+  };
   try {
     // parseSigned fixed the layout: 0x84, the 9-byte protected header as a bstr (bytes 2..10),
     // the empty map 0xa0, the payload bstr from byte 12, and the 64-byte signature at the end.
-    var b = s.bytes;
-    var r = reader(b);
+    r = reader(b);
     r.p = 12;
-    p = crypto.verify(1, pub, sigStructure1(b.subarray(2, 11), EMPTY, readAs(r, 2)), b.subarray(b.length - 64));
+    settle(crypto.verify(1, pub, sigStructure1(b.subarray(2, 11), EMPTY, readAs(r, 2)), b.subarray(b.length - 64), g), g);
   } catch (e) {
-    p = Promise.reject(e);
+    if (!k) throw e;
+    g(e);
   }
-  return p.then(function (ok) {
-    if (ok !== true) throw perr(code, "signature does not verify");
-    return then && then();
-  }, function (e) {
-    if (isPairkitError(e) && e.code.indexOf("CRYPTO_") !== 0) throw e;
-    throw perr(code, "signature does not verify", isPairkitError(e) ? e.code : undefined);
-  });
 }
