@@ -429,7 +429,6 @@ export class Pairing {
     while (!k.busy && k.q.length && k.ph !== P_CLOSED) {
       var chn = k.q.shift() as number;
       var msg = k.q.shift() as Bytes;
-      var step: Promise<unknown> | null = null;
       // Set by an EDHOC step: the handshake is complete after it (message_4 processed, or sent).
       var fin = false;
       k.deadline = k.ph === P_HANDSHAKE ? p.now() + pol.msgTimeoutMs : 0;
@@ -488,11 +487,42 @@ export class Pairing {
           // decision is made between parsing and verifying the peer's message: a pinned peer
           // by kid, or a credential by value that chains to our anchors, is not denied or
           // evicted, fits the policy, and is either already bound with the same key or may be
-          // bound now (open window, capacity, or a replacement window). (The closures made
-          // here only run after this loop has ended: a step sets busy.)
+          // bound now (open window, capacity, or a replacement window). The parts run as
+          // completion callbacks, not promises (core/async.ts): on a device nothing but the
+          // secure element's job and these few closures is pending while the chip works.
           var ed = k.ed as Edhoc;
           var ead: EadItem[] = [];
           fin = !!ed && (!ini || ed.complete);
+          // The step is running from here on: a completion, even a synchronous one, finds the
+          // connection busy and moves its queue on.
+          k.busy = true;
+          // Every step ends with our next message (none after processing message_4), in the
+          // same callback that moves the queue on. On a device it runs from a timer, on a
+          // fresh stack: called from inside the secure element's answer it would stack this
+          // work (sending, the session's keys) on the EDHOC step's frames and their buffers,
+          // about 400 variables more at that moment (measured on 2v29).
+          var later = false;
+          var done = function (e: unknown, m?: unknown) {
+            if (DEVICE && !later) {
+              later = true;
+              return setTimeout(done, 0, e, m);
+            }
+            if (e) return self.drop(k, e, true);
+            try {
+              if (!fin || !ini) self.out(k, CH_EDHOC, m as Bytes);
+              if (fin) self.up(k);
+            } catch (x) {
+              return self.drop(k, x, true);
+            }
+            k.busy = false;
+            self.pump(k);
+          };
+          // After the peer's proof: our message_3 (initiator), or message_4 (responder).
+          var last = function (e: unknown) {
+            if (e) done(e);
+            else if (ini) ed.message3(ead, done);
+            else ed.message4(undefined, done);
+          };
           if (!ed) {
             if (k.s || (ini && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
             // A responder outside a window refers to its credential by kid: only pinned peers can follow.
@@ -507,27 +537,29 @@ export class Pairing {
                 k.nI = c.randomBytes(SAS_NONCE);
                 ead.push({ label: EAD_SAS_COMMIT, value: c.sha256(k.nI).subarray(0, 16) });
               }
-              step = ed.message1(ead);
+              ed.message1(ead, done);
             } else {
               p.ui("busy");
-              step = ed.processMessage1(msg as Bytes).then(function (info) {
-                k.nI = eadValue(info.ead, EAD_SAS_COMMIT);
+              ed.processMessage1(msg as Bytes, function (e, info) {
+                if (e) return done(e);
+                k.nI = eadValue(info!.ead, EAD_SAS_COMMIT);
                 if (k.nI) {
                   k.nR = c.randomBytes(SAS_NONCE);
                   ead.push({ label: EAD_SAS_NONCE, value: k.nR });
                 }
-                return ed.message2(ead);
+                ed.message2(ead, done);
               });
             }
-          } else if (ini && fin) step = ed.processMessage4(msg as Bytes);
-          else step = (ini ? ed.parseMessage2(msg as Bytes) : ed.parseMessage3(msg as Bytes)).then(function (h: PeerHello | null) {
+          } else if (ini && fin) ed.processMessage4(msg as Bytes, done);
+          else (ini ? ed.parseMessage2 : ed.parseMessage3).call(ed, msg as Bytes, function (e: unknown, h?: PeerHello | null) {
+            if (e) return done(e);
             // The peer's nonce of the code, if any, and its ID_CRED's parts: the hello itself
             // is not kept alive while the credential chain is verified.
             var n = eadValue((h as PeerHello).ead, ini ? EAD_SAS_NONCE : EAD_SAS_REVEAL);
             var parts = readIdCredParts((h as PeerHello).idCred);
             h = null;
             // After the trust decision: the confirmation code's nonces, then the peer's proof.
-            var verify = function (pc: PeerCredential): Promise<void> {
+            var verify = function (pc: PeerCredential) {
               // A new peer with the code on: the initiator needs N_R (and reveals N_I), the
               // responder the N_I that matches the commitment of message_1.
               if (!k.bound && (ini ? k.nI : pol.confirmCode)) {
@@ -540,76 +572,68 @@ export class Pairing {
                   k.nI = n;
                 }
               }
-              return ini ? ed.verifyMessage2(pc) : ed.verifyMessage3(pc);
+              if (ini) ed.verifyMessage2(pc, last);
+              else ed.verifyMessage3(pc, last);
             };
-            if (parts.kid) {
-              var b = self.find(parts.kid, true);
-              if (!b) throw perr("EDHOC_UNKNOWN_CRED", "no pinned peer with that kid");
-              k.bound = k.peer = b;
-              return verify(b);
-            }
-            return validateChain(c, parts.cred as Bytes, {
-              // The policy itself: validateChain reads its roles and models (null: any).
-              anchors: self.anchors, intermediates: parts.issuer ? [parts.issuer] : [], deny: self.deny, policy: pol as unknown as CredPolicy,
-            }).then(function (v: ValidatedPeer) {
-              var l = self.bindings;
-              var b = self.find(v.sub);
-              var i;
-              if (b) {
-                if (!bytesEqual(b.pub, v.pub)) {
-                  p.report("key-mismatch", { sub: v.sub });
-                  throw perr("PAIR_KEY_MISMATCH", "a bound identity presented a different key");
-                }
-                if (!self.find(v.sub, true)) throw perr("CRED_REVOKED", "bound peer is revoked");
+            try {
+              if (parts.kid) {
+                var b = self.find(parts.kid, true);
+                if (!b) throw perr("EDHOC_UNKNOWN_CRED", "no pinned peer with that kid");
+                k.bound = k.peer = b;
+                return verify(b);
               }
-              // (After those checks for a bound identity, first for a new one.)
-              if (k.bound && k.bound !== b) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
-              if (b) k.bound = b;
-              else {
-                if (self.set.evicted.indexOf(v.sub) >= 0) throw perr("PAIR_EVICTED", "this unit was replaced and is refused");
-                if (v.sub === me.sub) throw perr("PAIR_SELF", "a device cannot pair with itself");
-                if ((DEVICE || !pol.app) && self.window === WIN_NONE) throw perr("PAIR_NO_WINDOW", "no pairing window is open");
-                if (l.length >= pol.capacity) {
-                  // Full: only a replacement window helps. It takes over, with capacity 1, the only
-                  // binding, else the oldest of the same model.
-                  for (i = 0; self.window === WIN_REPLACE && i < l.length; i++) {
-                    if ((pol.capacity === 1 || l[i].model === v.model) && (!b || l[i].n < b.n)) b = l[i];
+              validateChain(c, parts.cred as Bytes, {
+                // The policy itself: validateChain reads its roles and models (null: any).
+                anchors: self.anchors, intermediates: parts.issuer ? [parts.issuer] : [], deny: self.deny, policy: pol as unknown as CredPolicy,
+              }, function (e: unknown, v?: ValidatedPeer) {
+                if (e) return done(e);
+                try {
+                  v = v as ValidatedPeer;
+                  var l = self.bindings;
+                  var b = self.find(v.sub);
+                  var i;
+                  if (b) {
+                    if (!bytesEqual(b.pub, v.pub)) {
+                      p.report("key-mismatch", { sub: v.sub });
+                      throw perr("PAIR_KEY_MISMATCH", "a bound identity presented a different key");
+                    }
+                    if (!self.find(v.sub, true)) throw perr("CRED_REVOKED", "bound peer is revoked");
                   }
-                  if (!(k.repl = b)) throw perr("PAIR_FULL", "all binding slots are taken");
+                  // (After those checks for a bound identity, first for a new one.)
+                  if (k.bound && k.bound !== b) throw perr("PAIR_WRONG_PEER", "not the peer we dialled");
+                  if (b) k.bound = b;
+                  else {
+                    if (self.set.evicted.indexOf(v.sub) >= 0) throw perr("PAIR_EVICTED", "this unit was replaced and is refused");
+                    if (v.sub === me.sub) throw perr("PAIR_SELF", "a device cannot pair with itself");
+                    if ((DEVICE || !pol.app) && self.window === WIN_NONE) throw perr("PAIR_NO_WINDOW", "no pairing window is open");
+                    if (l.length >= pol.capacity) {
+                      // Full: only a replacement window helps. It takes over, with capacity 1, the only
+                      // binding, else the oldest of the same model.
+                      for (i = 0; self.window === WIN_REPLACE && i < l.length; i++) {
+                        if ((pol.capacity === 1 || l[i].model === v.model) && (!b || l[i].n < b.n)) b = l[i];
+                      }
+                      if (!(k.repl = b)) throw perr("PAIR_FULL", "all binding slots are taken");
+                    }
+                    for (i = 0; i < self.conns.length; i++) {
+                      var y = self.conns[i];
+                      if (y !== k && y.ph < P_READY && y.peer) throw perr("PAIR_BUSY", "another pairing is in progress");
+                    }
+                  }
+                  k.peer = v;
+                  verify(v);
+                } catch (x) {
+                  done(x);
                 }
-                for (i = 0; i < self.conns.length; i++) {
-                  var x = self.conns[i];
-                  if (x !== k && x.ph < P_READY && x.peer) throw perr("PAIR_BUSY", "another pairing is in progress");
-                }
-              }
-              k.peer = v;
-              return verify(v);
-            });
-          }).then(function () {
-            return ini ? ed.message3(ead) : ed.message4();
+              });
+            } catch (x) {
+              done(x);
+            }
           });
+          // The message is not kept alive while the step runs.
+          msg = null as unknown as Bytes;
         } else throw perr("PAIR_PROTOCOL", "unknown channel");
       } catch (e) {
         self.drop(k, e, chn === CH_EDHOC);
-      }
-      if (step) {
-        // (Only EDHOC steps are asynchronous.) The message is not kept alive while the step runs.
-        msg = null as unknown as Bytes;
-        k.busy = true;
-        // Every step ends with our next message (none after processing message_4), in the
-        // same continuation that moves the queue on (each promise in a chain costs variables).
-        step.then(function (m) {
-          try {
-            if (!fin || !ini) self.out(k, CH_EDHOC, m as Bytes);
-            if (fin) self.up(k);
-          } catch (x) {
-            return self.drop(k, x, true);
-          }
-          k.busy = false;
-          self.pump(k);
-        }, function (x) {
-          self.drop(k, x, true);
-        });
       }
     }
   }
