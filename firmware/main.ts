@@ -28,7 +28,6 @@ import type { CryptoProvider } from "../src/crypto/provider";
 import { hubRadio, type Radio } from "./transport-hub";
 import { bleRadio } from "./radio-ble";
 
-var board = PK_BOARD;
 var Storage = require("Storage");
 var peak = 0;
 
@@ -43,7 +42,8 @@ function log(ev: string, d?: unknown): void {
 }
 
 /** LED feedback: a pin and a blink pattern per lifecycle state; the code as blink counts. */
-var leds = board.leds;
+// The LED pins (the rest of the board's profile is read at boot only, so it is not resident).
+var leds: PkBoardProfile["leds"];
 var ledTimer: unknown = null;
 function show(ev: string, detail?: unknown): void {
   if (ledTimer) clearInterval(ledTimer);
@@ -172,6 +172,8 @@ var handle = {
  * boot is made in here (it would keep this scope, and so every step, alive).
  */
 (function () {
+  var board = PK_BOARD;
+
   function bootFailed(e: { code?: string; message?: string }): void {
     // A missing chip or a failed boot: say so clearly and blink red.
     log("boot-failed", { code: e && e.code, msg: e && e.message });
@@ -180,6 +182,7 @@ var handle = {
 
   /** Step 1: the secure element, and its RNG for the seed. */
   function start(): void {
+    leds = board.leds;
     var se = board.secureElement;
     var bus;
     if (PK_TRANSPORT === "tcp") bus = tcpBus(require("net"), cfg.se[0], cfg.se[1]);
