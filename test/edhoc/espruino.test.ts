@@ -38,7 +38,7 @@ if (!BIN) console.log("test/edhoc/espruino.test.ts: SKIPPED (set ESPRUINO_BIN to
 // What firmware/main.ts pulls in from these modules (through the pairing controller, the
 // bindings store and the session layer), kept alive through one global.
 const ENTRY = `
-import { EdhocInitiator, EdhocResponder, edhocErrorMessage } from ${JSON.stringify(join(SRC, "edhoc/edhoc"))};
+import { EdhocInitiator, EdhocResponder, edhocErrorMessage, edhocStep } from ${JSON.stringify(join(SRC, "edhoc/edhoc"))};
 import { idCredKid } from ${JSON.stringify(join(SRC, "edhoc/messages"))};
 import { edhocKdf, edhocKeyUpdate, prkExporter, edhocExporter } from ${JSON.stringify(join(SRC, "edhoc/kdf"))};
 import { validateChain } from ${JSON.stringify(join(SRC, "cred/chain"))};
@@ -48,7 +48,7 @@ import { idCredByValue, readIdCredParts } from ${JSON.stringify(join(SRC, "cred/
 import { cmap, decode, encode, isMap, mapGet, encodeSeq } from ${JSON.stringify(join(SRC, "cbor"))};
 import { bytesEqual, concat, wipe, ctEqual, utf8Encode, EMPTY } from ${JSON.stringify(join(SRC, "bytes"))};
 import { perr, isPairkitError } from ${JSON.stringify(join(SRC, "errors"))};
-PKAPI = { EdhocInitiator, EdhocResponder, edhocErrorMessage, idCredKid, edhocKdf, edhocKeyUpdate, prkExporter, edhocExporter,
+PKAPI = { EdhocInitiator, EdhocResponder, edhocErrorMessage, edhocStep, idCredKid, edhocKdf, edhocKeyUpdate, prkExporter, edhocExporter,
   validateChain, acceptDenyList, verifyDenyList, parseCredential, idCredByValue, readIdCredParts,
   cmap, decode, encode, isMap, mapGet, encodeSeq, bytesEqual, concat, wipe, ctEqual, utf8Encode, EMPTY, perr, isPairkitError };
 typeof E, typeof print, typeof quit, typeof process, typeof require, typeof global, typeof trace, typeof load, typeof reset, typeof of;
@@ -123,18 +123,18 @@ function resolve(h) {
 }
 A.verifyDenyList(Cr, hx(FX.deny), [root]).then(function (d) {
   start(d);
-  return I.message1([{ label: 65010, value: sha(new Uint8Array(16)) }]);
-}).then(function (m1) { msg(m1); step = "processMessage1"; return R.processMessage1(m1); })
-.then(function () { step = "message2"; return R.message2([{ label: 65011, value: new Uint8Array(16) }]); })
-.then(function (m2) { msg(m2); step = "parseMessage2"; return I.parseMessage2(m2); })
+  return A.edhocStep(I, 0, [{ label: 65010, value: sha(new Uint8Array(16)) }]);
+}).then(function (m1) { msg(m1); step = "processMessage1"; return A.edhocStep(R, 0, m1); })
+.then(function () { step = "message2"; return A.edhocStep(R, 3, [{ label: 65011, value: new Uint8Array(16) }]); })
+.then(function (m2) { msg(m2); step = "parseMessage2"; return A.edhocStep(I, 1, m2); })
 .then(function (h) { step = "validate R"; return resolve(h); })
-.then(function (pc) { step = "verifyMessage2"; return I.verifyMessage2(pc); })
-.then(function () { step = "message3"; return I.message3([{ label: 65012, value: new Uint8Array(16) }]); })
-.then(function (m3) { msg(m3); step = "parseMessage3"; return R.parseMessage3(m3); })
+.then(function (pc) { step = "verifyMessage2"; return A.edhocStep(I, 2, pc); })
+.then(function () { step = "message3"; return A.edhocStep(I, 3, [{ label: 65012, value: new Uint8Array(16) }]); })
+.then(function (m3) { msg(m3); step = "parseMessage3"; return A.edhocStep(R, 1, m3); })
 .then(function (h) { step = "validate I"; return resolve(h); })
-.then(function (pc) { step = "verifyMessage3"; return R.verifyMessage3(pc); })
-.then(function () { step = "message4"; return R.message4(); })
-.then(function (m4) { msg(m4); step = "processMessage4"; return I.processMessage4(m4); })
+.then(function (pc) { step = "verifyMessage3"; return A.edhocStep(R, 2, pc); })
+.then(function () { step = "message4"; return A.edhocStep(R, 4); })
+.then(function (m4) { msg(m4); step = "processMessage4"; return A.edhocStep(I, 4, m4); })
 .then(finish, fail);
 })();`;
 
@@ -147,9 +147,11 @@ function stepDriver(cb: boolean): string {
   return `(function () {
 var CB = ${cb ? 1 : 0};
 ${HEAD}
+// A device has the steps by number only (edhocStep; the named methods are host-only).
+var N = { message1: 0, processMessage1: 0, parseMessage2: 1, parseMessage3: 1, verifyMessage2: 2, verifyMessage3: 2, message2: 3, message3: 3, message4: 4, processMessage4: 4 };
 function call(o, m, a, k) {
-  if (CB) o[m](a, k);
-  else o[m](a).then(function (v) { k(null, v); }, k);
+  if (CB) A.edhocStep(o, N[m], a, k);
+  else A.edhocStep(o, N[m], a).then(function (v) { k(null, v); }, k);
 }
 function resolve(h, k) {
   var parts = A.readIdCredParts(h.idCred), f = function (e, v) { k(e, v && { cred: v.cred, pub: v.pub }); };

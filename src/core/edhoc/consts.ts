@@ -30,3 +30,14 @@ export const ST_WAIT_M3 = 6;
 export const ST_PROC_M3 = 7;
 export const ST_BUSY = 8;
 export const ST_DEAD = 9;
+
+/**
+ * The steps of edhocStep, one per role's method: 0 message_1 (initiator: create;
+ * responder: process), 1 parse message_2/3, 2 verify message_2/3, 3 send message_3/2,
+ * 4 message_4 (initiator: process; responder: create).
+ */
+export const STEP_M1 = 0;
+export const STEP_PARSE = 1;
+export const STEP_VERIFY = 2;
+export const STEP_SEND = 3;
+export const STEP_M4 = 4;

@@ -606,25 +606,26 @@ export interface EdhocResponder {
 
 export class EdhocResponder extends EdhocBase {}
 
-// The steps, each shared by both roles under the role's method name (an object literal only while loading).
-function step0(this: EdhocBase, x?: unknown, k?: Done<any>): any {
-  return run(this, 0, x, k);
+EdhocInitiator.prototype.i = true; // (undefined, so false, for the responder)
+
+/**
+ * The steps in callback form by number (consts.ts STEP_*): edhocStep(state, n, input, k).
+ * The pairing controller uses this one function; the role's named methods (message1,
+ * parseMessage2, ...), with their promise form, exist on hosts only, so that a device
+ * keeps no five resident wrappers (each function costs variables as long as it exists).
+ */
+export { run as edhocStep };
+
+if (!DEVICE) {
+  // Each step under the role's method name (an object literal only while loading).
+  var named = function (n: number) {
+    return function (this: EdhocBase, x?: unknown, k?: Done<any>): any {
+      return run(this, n, x, k);
+    };
+  };
+  Object.assign(EdhocInitiator.prototype, { message1: named(0), parseMessage2: named(1), verifyMessage2: named(2), message3: named(3), processMessage4: named(4) });
+  Object.assign(EdhocResponder.prototype, { processMessage1: named(0), parseMessage3: named(1), verifyMessage3: named(2), message2: named(3), message4: named(4) });
 }
-function step1(this: EdhocBase, x: unknown, k?: Done<any>): any {
-  return run(this, 1, x, k);
-}
-function step2(this: EdhocBase, x: unknown, k?: Done<any>): any {
-  return run(this, 2, x, k);
-}
-function step3(this: EdhocBase, x?: unknown, k?: Done<any>): any {
-  return run(this, 3, x, k);
-}
-function step4(this: EdhocBase, x?: unknown, k?: Done<any>): any {
-  return run(this, 4, x, k);
-}
-Object.assign(EdhocInitiator.prototype, { i: true, message1: step0, parseMessage2: step1, verifyMessage2: step2, message3: step3, processMessage4: step4 });
-// i stays undefined (false) for the responder.
-Object.assign(EdhocResponder.prototype, { processMessage1: step0, parseMessage3: step1, verifyMessage3: step2, message2: step3, message4: step4 });
 
 /**
  * The EDHOC error message to send for a failure: ERR_CODE 2 with SUITES_R for a refused

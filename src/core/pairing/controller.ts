@@ -23,7 +23,8 @@
 import { bytesEqual, concat, wipe, EMPTY, type Bytes } from "../bytes";
 import { decode, encode } from "../cbor";
 import { isPairkitError, perr } from "../errors";
-import { EdhocInitiator, EdhocResponder, edhocErrorMessage, type PeerCredential, type PeerHello } from "../edhoc/edhoc";
+import { EdhocInitiator, EdhocResponder, edhocErrorMessage, edhocStep, type Message1Info, type PeerCredential, type PeerHello } from "../edhoc/edhoc";
+import { STEP_M1, STEP_M4, STEP_PARSE, STEP_SEND, STEP_VERIFY } from "../edhoc/consts";
 import { idCredKid, type EadItem } from "../edhoc/messages";
 import { channelClose, channelOpen, channelSend, channelTick, type Channel, type Link } from "../link";
 import { CH_EDHOC, CH_RECONNECT, CH_SESSION } from "../frame/frame";
@@ -520,8 +521,7 @@ export class Pairing {
           // After the peer's proof: our message_3 (initiator), or message_4 (responder).
           var last = function (e: unknown) {
             if (e) done(e);
-            else if (ini) ed.message3(ead, done);
-            else ed.message4(undefined, done);
+            else edhocStep(ed, ini ? STEP_SEND : STEP_M4, ini ? ead : undefined, done);
           };
           if (!ed) {
             if (k.s || (ini && msg)) throw perr("PAIR_PROTOCOL", "unexpected EDHOC message");
@@ -537,21 +537,21 @@ export class Pairing {
                 k.nI = c.randomBytes(SAS_NONCE);
                 ead.push({ label: EAD_SAS_COMMIT, value: c.sha256(k.nI).subarray(0, 16) });
               }
-              ed.message1(ead, done);
+              edhocStep(ed, STEP_M1, ead, done);
             } else {
               p.ui("busy");
-              ed.processMessage1(msg as Bytes, function (e, info) {
+              edhocStep(ed, STEP_M1, msg, function (e: unknown, info?: Message1Info) {
                 if (e) return done(e);
                 k.nI = eadValue(info!.ead, EAD_SAS_COMMIT);
                 if (k.nI) {
                   k.nR = c.randomBytes(SAS_NONCE);
                   ead.push({ label: EAD_SAS_NONCE, value: k.nR });
                 }
-                ed.message2(ead, done);
+                edhocStep(ed, STEP_SEND, ead, done);
               });
             }
-          } else if (ini && fin) ed.processMessage4(msg as Bytes, done);
-          else (ini ? ed.parseMessage2 : ed.parseMessage3).call(ed, msg as Bytes, function (e: unknown, h?: PeerHello | null) {
+          } else if (ini && fin) edhocStep(ed, STEP_M4, msg, done);
+          else edhocStep(ed, STEP_PARSE, msg, function (e: unknown, h?: PeerHello | null) {
             if (e) return done(e);
             // The peer's nonce of the code, if any, and its ID_CRED's parts: the hello itself
             // is not kept alive while the credential chain is verified.
@@ -572,8 +572,7 @@ export class Pairing {
                   k.nI = n;
                 }
               }
-              if (ini) ed.verifyMessage2(pc, last);
-              else ed.verifyMessage3(pc, last);
+              edhocStep(ed, STEP_VERIFY, pc, last);
             };
             try {
               if (parts.kid) {
