@@ -24,7 +24,8 @@
  * the responder's ERR_CODE 2 (a device runs suite 2 alone, so that is always
  * EDHOC_NO_COMMON_SUITE there), the options `selected`, `connId` and `methods` (a device
  * picks its first suite, a random identifier, and as responder accepts all four methods)
- * and the keyUpdate method (the session layer calls edhocKeyUpdate itself). These parts
+ * the keyUpdate method (the session layer calls edhocKeyUpdate itself) and the named step
+ * methods (a device calls edhocStep). These parts
  * are written `DEVICE || ...`, `DEVICE ? ... : ...` or `if (!DEVICE) {...}`; the device
  * build makes DEVICE a literal (build/strip.mjs), so esbuild removes all three forms.
  *
@@ -34,8 +35,10 @@
  * Memory on a device (docs/device-memory.md): the two roles mirror each other, so each
  * step exists once and serves both (`this.i` tells the initiator apart): the responder's
  * message_2 is the initiator's message_3, parseMessage2 is parseMessage3, and so on. All
- * five steps are one function, run(), behind five one-line methods that sit on the
- * classes' prototypes under the role's method names; the helpers are top-level functions
+ * five steps are one function, run(), exported as edhocStep(state, n, input, k) (the
+ * pairing controller calls it); the role's named methods on the classes' prototypes
+ * (message1, parseMessage2, ...) are one-line wrappers of it on hosts only, so a device
+ * calls edhocStep (it has no named step methods); the helpers are top-level functions
  * of the state (as closures of a step they would cost more variables while it runs than
  * they save), which lives in the instance itself, in short fields.
  */
