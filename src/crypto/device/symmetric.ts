@@ -70,8 +70,10 @@
  * secure element's Random output; E.hwRand() on the Linux build is the C library's
  * unseeded rand(), the same in every process, so never the only source) and the
  * personalization string "pairkit device DRBG". K is only ever an HMAC key and changes on
- * every update, so the state keeps K's pad entry instead of K (one pad computation per
- * update, no cache lookups), and V with 64 bytes of room in front. Pass a function as the
+ * every update, so it never enters the pad cache: its pads are computed where it is used
+ * (one update and one randomBytes call each compute them once more than the rounds need),
+ * and the state keeps only K's 32 bytes and V with 64 bytes of room in front (a kept pad
+ * entry would cost about 19 variables for good). Pass a function as the
  * seed to let the provider reseed itself after reseedInterval requests; otherwise
  * randomBytes throws CRYPTO_DRBG_RESEED and the caller calls reseed().
  *
@@ -143,8 +145,8 @@ interface State {
   /** 64 zero bytes (wipes), and the pad template [0x36 x 64 | 0x5c x 64]. */
   z: Bytes;
   p: Bytes;
-  /** DRBG: the pad entry of K; V at [64, 96) with room for the ipad; requests since the (re)seed. */
-  k: Entry;
+  /** DRBG: K (32 bytes); V at [64, 96) with room for the ipad; requests since the (re)seed. */
+  k: Bytes;
   v: Bytes;
   n: number;
   /** The seed function, if the provider reseeds itself, and the reseed interval (none: 2^20). */
@@ -236,22 +238,27 @@ function hkdfExpand(prk: Bytes, info: Bytes, length: number): Bytes {
   }
 }
 
-/** HMAC_DRBG_Update (10.1.2.2) with provided data d (none when null). */
+/**
+ * HMAC_DRBG_Update (10.1.2.2) with provided data d (none when null). K is kept as its 32
+ * bytes, not as a pad entry: an entry is about 19 variables for the device's lifetime,
+ * its pads are computed here (and once per randomBytes call) in a few native copies.
+ */
 function update(d: Bytes | null): void {
-  var dl = d ? d.length : 0, m = new U(97 + dl), k, r, old;
+  var dl = d ? d.length : 0, m = new U(97 + dl), e = entry(D.k, true), k, r;
   if (d) m.set(d, 97);
   for (r = 0; r < 2; r++) {
     // K = HMAC(K, V || r || d); V = HMAC(K, V)
     m.set(D.v);
     m[96] = r;
-    k = mac(D.k, m, 0);
-    old = D.k[2];
-    D.k = entry(k, true);
-    old.set(D.k[2]);
+    k = mac(e, m, 0);
+    // The old K's pads are overwritten with the new K's (live key material either way).
+    e[2].set(entry(k, true)[2]);
+    D.k.set(k);
     k.fill(0);
-    D.v.set(mac(D.k, D.v, 0), 64);
+    D.v.set(mac(e, D.v, 0), 64);
     if (!dl) break;
   }
+  e[2].fill(0);
   // Without data m holds only the old V (the last output block) past its wiped room.
   if (dl) m.fill(0);
 }
@@ -261,8 +268,8 @@ function reseed(entropy: Bytes, personalization?: Bytes): void {
   if (personalization) {
     // Instantiate (10.1.2.3): K = 0, V = 1, seed material = entropy || personalization.
     entropy = concat([entropy, personalization]);
-    if (D.k) D.k[2].fill(0);
-    D.k = entry(new U(32), true);
+    if (D.k) D.k.fill(0);
+    D.k = new U(32);
     D.v = new U(96).fill(1, 64);
   }
   update(entropy);
@@ -272,17 +279,19 @@ function reseed(entropy: Bytes, personalization?: Bytes): void {
 
 /** n pseudorandom bytes (0 to 65536, the SP 800-90A limit per request). */
 function randomBytes(n: number): Bytes {
-  var d = D, out, o;
+  var d = D, out, o, e;
   chk(d.z, d.z, n, 0, 65536);
   if (d.n > (d.i || 1 << 20)) {
     if (!d.s) throw perr("CRYPTO_DRBG_RESEED", "DRBG needs fresh entropy");
     reseed(d.s());
   }
   out = new U(n);
+  e = entry(d.k, true);
   for (o = 0; o < n; o += 32) {
-    d.v.set(mac(d.k, d.v, 0), 64);
+    d.v.set(mac(e, d.v, 0), 64);
     out.set(d.v.subarray(64, n - o < 32 ? 64 + n - o : 96), o);
   }
+  e[2].fill(0);
   update(null);
   d.n++;
   return out;
