@@ -17,7 +17,6 @@ import "./compat";
 import type { Bytes } from "../src/core/bytes";
 import { DEFAULT_POLICY, Pairing, type Platform } from "../src/core/pairing/controller";
 import { P_HANDSHAKE } from "../src/core/pairing/sas";
-import type { Link } from "../src/core/link";
 import { createSeDriver, seRandom } from "../src/crypto/atecc608/driver";
 import { i2cBus, tcpBus } from "../src/crypto/atecc608/bus";
 import { createSecureElementCrypto } from "../src/crypto/atecc608/se-crypto";
@@ -41,11 +40,15 @@ function log(ev: string, d?: unknown): void {
   print(JSON.stringify({ pk: ev, t: Math.round(getTime() * 1000), d: d }));
 }
 
-/** LED feedback: a pin and a blink pattern per lifecycle state; the code as blink counts. */
 // The LED pins (the rest of the board's profile is read at boot only, so it is not resident).
 var leds: PkBoardProfile["leds"];
 var ledTimer: unknown = null;
+/**
+ * LED feedback (the platform's ui): a pin and a blink pattern per lifecycle state; the
+ * code as blink counts. A state change is also where memory is sampled.
+ */
 function show(ev: string, detail?: unknown): void {
+  mem();
   if (ledTimer) clearInterval(ledTimer);
   ledTimer = null;
   for (var i = 0; i < leds.length; i++) if (leds[i].pin) digitalWrite(leds[i].pin as string, 0);
@@ -81,8 +84,7 @@ function onButton(e: { time: number; lastTime: number }): void {
 /** Boards without a radio (Espruino Pico): the lifecycle runs, nothing can be reached. */
 function noRadio(): Radio {
   return {
-    onAdvert: null,
-    onIncoming: null,
+    user: null,
     advertise: function () {},
     connect: function () {
       return Promise.reject(new Error("this board has no radio"));
@@ -130,11 +132,9 @@ var plat: Platform = {
   // Storage itself has the records layer's interface (core/store/records.ts).
   flash: Storage,
   now: function () { return getTime() * 1000; },
-  connect: function (addr: string) { return radio.connect(addr); },
-  ui: function (ev: string, d?: unknown) {
-    mem();
-    show(ev, d);
-  },
+  // The radio's connect, once there is a radio (it needs no `this`).
+  connect: null as unknown as Platform["connect"],
+  ui: show,
   report: report,
 };
 
@@ -147,14 +147,6 @@ function tick(): void {
   var s = a ? E.toString(a) : "";
   if (s !== lastAdv) radio.advertise(a);
   lastAdv = s;
-}
-
-function onAdvert(from: string, adv: Bytes): void {
-  P.onAdvert(from, adv);
-}
-
-function onIncoming(l: Link, from: string): void {
-  P.accept(l, from);
 }
 
 /** The console handle (global PK once booted): top-level, so that it keeps no boot step alive. */
@@ -242,14 +234,14 @@ var handle = {
     var key = crypto.hkdfExpand(crypto.hkdfExtract(new Uint8Array(0), secret), E.toUint8Array("pairkit at-rest v1"), 16);
     secret.fill(0);
     radio = PK_TRANSPORT === "tcp" ? hubRadio(require("net"), E, cfg.hub[0], cfg.hub[1], cfg.name, 20) : PK_TRANSPORT === "ble" ? bleRadio(NRF) : noRadio();
+    plat.connect = radio.connect;
     P = new Pairing(plat, { cred: ident.credential, priv: asym.deviceKey, issuer: null, anchors: ident.anchors }, DEFAULT_POLICY, key);
     return P.boot();
   }
 
   /** Step 5: radio events, the lifecycle's clock, the button, the console handle. */
   function ready(): void {
-    radio.onAdvert = onAdvert;
-    radio.onIncoming = onIncoming;
+    radio.user = P;
     setInterval(tick, 250);
     var b = board.buttons[0];
     if (b && b.pin && !b.virtual) setWatch(onButton, b.pin, { repeat: true, edge: b.activeHigh ? "falling" : "rising", debounce: 30 });

@@ -16,8 +16,7 @@ export function bleRadio(NRF: EspNRF & { setScan(cb?: (d: any) => void, o?: any)
   var r: Radio & BleState = {
     // 0xffff = PK_COMPANY (literal numbers: transport-ble's constants are not inlined by esbuild).
     N: NRF, c: 0xffff, s: 2000, u: true, l: null, on: false,
-    onAdvert: null,
-    onIncoming: null,
+    user: null,
     advertise: function (adv: Bytes | null) {
       // Always connectable (bound peers reconnect); the payload says whether a window is open.
       var data: number[] = [0x70, 0x6b, 0];
@@ -27,7 +26,7 @@ export function bleRadio(NRF: EspNRF & { setScan(cb?: (d: any) => void, o?: any)
         var md: any = {};
         md[0xffff] = {};
         NRF.setScan(function (d: any) {
-          if (r.onAdvert && d.manufacturerData) r.onAdvert(d.id, new Uint8Array(d.manufacturerData));
+          if (r.user && d.manufacturerData) r.user.onAdvert(d.id, new Uint8Array(d.manufacturerData));
         }, { filters: [{ manufacturerData: md }] });
       } else NRF.setScan();
     },
@@ -36,7 +35,7 @@ export function bleRadio(NRF: EspNRF & { setScan(cb?: (d: any) => void, o?: any)
     },
   };
   bleListen(r, function (l: Link) {
-    if (r.onIncoming) r.onIncoming(l, "central");
+    if (r.user) r.user.accept(l, "central");
   });
   r.advertise(null);
   return r;

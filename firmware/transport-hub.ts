@@ -16,10 +16,17 @@ import type { EspBytes, EspNet, EspSocket } from "./transport-tcp";
 export interface Radio {
   advertise(adv: Bytes | null): void;
   connect(to: string): Promise<Link>;
-  /** Set by the user: another device's advertisement. */
-  onAdvert: ((from: string, adv: Bytes) => void) | null;
-  /** Set by the user: a link another device opened to us. */
-  onIncoming: ((link: Link, from: string) => void) | null;
+  /**
+   * Set by the user (the pairing lifecycle itself: no wrapper functions resident on the
+   * device): receives other devices' advertisements and the links they open to us.
+   */
+  user: RadioUser | null;
+}
+
+/** What a radio delivers, called as methods of the user. */
+export interface RadioUser {
+  onAdvert(from: string, adv: Bytes): void;
+  accept(link: Link, from: string): void;
 }
 
 /** The radio is its own state: socket, E, link MTU, unparsed input, links and pending dials, request counter. */
@@ -74,8 +81,7 @@ function hubLink(h: HubRadio, w: string): HubLink {
 /** Connects to the hub as `name`. Writes on links are at most `mtu` bytes (20 mirrors BLE). */
 export function hubRadio(net: EspNet, E: EspBytes, host: string, port: number, name: string, mtu: number): Radio {
   var h: HubRadio = {
-    onAdvert: null,
-    onIncoming: null,
+    user: null,
     advertise: function (adv: Bytes | null) {
       hubSend(h, 2, adv ? E.toString(adv) : "");
     },
@@ -107,7 +113,7 @@ export function hubRadio(net: EspNet, E: EspBytes, host: string, port: number, n
       var l = h.l[(k << 8) | m.charCodeAt(1)];
       if (t === 2) {
         // ADV: name length, name, payload.
-        if (h.onAdvert && m.length > 1 + k) h.onAdvert(m.substr(1, k), E.toUint8Array(m.substr(1 + k)));
+        if (h.user && m.length > 1 + k) h.user.onAdvert(m.substr(1, k), E.toUint8Array(m.substr(1 + k)));
       } else if (t === 4 || t === 5) {
         // OPEN_OK: request, link id; OPEN_FAIL: request.
         var cb = h.l[65536 + k];
@@ -116,7 +122,7 @@ export function hubRadio(net: EspNet, E: EspBytes, host: string, port: number, n
       } else if (t === 6 && m.length > 2) {
         // INCOMING: link id, the dialling device's name.
         l = hubLink(h, m.substr(0, 2));
-        if (h.onIncoming) h.onIncoming(l, m.substr(2));
+        if (h.user) h.user.accept(l, m.substr(2));
         else l.close();
       } else if (l) {
         // DATA: link id, bytes; CLOSE: link id.

@@ -64,8 +64,10 @@ describe("hub radio (firmware/transport-hub.ts) against the simulator hub", func
       var b: Radio = hubRadio(shimNet, shimE, "127.0.0.1", hub.port, "lamp-b", 20);
       var incoming: [Link, string][] = [];
       var adverts: [string, Uint8Array][] = [];
-      b.onIncoming = function (l, from) { incoming.push([l, from]); };
-      b.onAdvert = function (from, adv) { adverts.push([from, adv]); };
+      b.user = {
+        accept: function (l: Link, from: string) { incoming.push([l, from]); },
+        onAdvert: function (from: string, adv: Uint8Array) { adverts.push([from, adv]); },
+      };
       await until(function () { return hub.members().indexOf("lamp-a") >= 0 && hub.members().indexOf("lamp-b") >= 0; });
       a.advertise(new Uint8Array([0x70, 0x6b, 1, 1, 0xfe, 0]));
       await until(function () { return adverts.length > 0; });
