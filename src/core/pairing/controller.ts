@@ -735,9 +735,10 @@ export class Pairing {
     k.deadline = k.until = 0;
     p.ui("ok");
     p.report("session", { peer: (k.peer as PeerInfo).sub, fast: !ed });
-    // The handshake's state is not needed once the session runs (an EDHOC message now is
-    // EDHOC_WRONG_STATE, as before): PRK_out is wiped, the options and transcript go.
+    // The handshake's state is not needed once the session runs: PRK_out is wiped and the
+    // object goes (about 18 variables per session; an EDHOC message now is PAIR_PROTOCOL).
     if (ed) ed.abort();
+    k.ed = null;
     self.out(k, CH_SESSION, encode(self.deny ? self.deny.version : 0), M_DENYVER);
   }
 
