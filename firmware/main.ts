@@ -7,8 +7,9 @@
  * chip → at-rest key derived from a chip-only ECDH → bindings from Storage → radio (BLE,
  * or the TCP hub on Linux) → button and LEDs.
  *
- * The global `PK` is the device's handle for the console: PK.press(ms) presses the
- * button, PK.send(peer, text) sends a message, PK.peak is the highest variable count seen.
+ * The global `PK` is the device's handle for the console: the lifecycle itself (a Pairing),
+ * so PK.press(ms) presses the button, PK.send(peer, E.toUint8Array(text)) sends a message
+ * and PK.connectTo(addr, peer) dials; PK.peak() is the highest variable count seen.
  * Lifecycle events are printed as one JSON line each (never with secrets).
  *
  * Device code: Espruino subset (docs/device-subset.md).
@@ -139,7 +140,7 @@ var plat: Platform = {
 };
 
 function tick(): void {
-  // On the Linux build (where budgets are measured) PK.peak also samples every 250 ms, not
+  // On the Linux build (where budgets are measured) PK.peak() also samples every 250 ms, not
   // only at events and LED changes; a board saves the garbage collection that costs.
   if (PK_BOARD_NAME === "linux") mem();
   P.tick();
@@ -149,13 +150,11 @@ function tick(): void {
   lastAdv = s;
 }
 
-/** The console handle (global PK once booted): top-level, so that it keeps no boot step alive. */
-var handle = {
-  press: function (ms: number) { P.press(ms); },
-  send: function (to: string, text: string) { P.send(to, E.toUint8Array(text)); },
-  get peak() { mem(); return peak; },
-  p: null as unknown as Pairing,
-};
+/** PK.peak(): the highest variable count seen (sampled now as well). */
+function peakVars(): number {
+  mem();
+  return peak;
+}
 
 /**
  * Boot runs once, so its steps are declared inside this function: once boot has ended
@@ -245,8 +244,8 @@ var handle = {
     setInterval(tick, 250);
     var b = board.buttons[0];
     if (b && b.pin && !b.virtual) setWatch(onButton, b.pin, { repeat: true, edge: b.activeHigh ? "falling" : "rising", debounce: 30 });
-    handle.p = P;
-    (globalThis as any).PK = handle;
+    (P as any).peak = peakVars;
+    (globalThis as any).PK = P;
     // Boot's keys (the at-rest key's derivation, the bindings' record) leave no cached pads behind.
     forgetPads();
     log("ready", { name: cfg.name, bindings: P.bindings.length, vars: process.memory().usage });

@@ -61,7 +61,7 @@ describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () =>
     expect(await lab.waitFor(() => bb.seen("ready").length > 1, 20000), tail(bb)).toBe(true);
     const eb = bb.events.length;
     const ea2 = a.events.length;
-    bb.repl('PK.p.connectTo("lamp-a", "lamp-a")');
+    bb.repl('PK.connectTo("lamp-a", "lamp-a")');
     await lab.waitFor(() => bb.seen("failed", eb).length > 0, 20000);
     expect(bb.seen("session", eb)).toEqual([]);
     bb.repl("PK.press(10500)");
@@ -82,7 +82,7 @@ describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () =>
 
 async function peakOf(d: EspDevice): Promise<number> {
   const n = d.events.length;
-  d.repl('print(JSON.stringify({pk:"peak",d:PK.peak}))');
+  d.repl('print(JSON.stringify({pk:"peak",d:PK.peak()}))');
   const end = Date.now() + 5000;
   while (Date.now() < end && d.seen("peak", n).length === 0) await new Promise((r) => setTimeout(r, 50));
   return d.seen("peak", n)[0]?.d ?? -1;
