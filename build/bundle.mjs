@@ -11,11 +11,9 @@
 //      `a != null ? a : b` into `a ?? b` and `a == null ? void 0 : a.b` into `a?.b` when
 //      the target allows). Then build/arrows.mjs turns `function`s into arrow functions
 //      where that changes nothing (about 2 % of the bytes; `arrows: false` turns it off)
-//      and moves the source map along, build/nest.mjs can move top-level functions used by
-//      one other top-level function into it (`nest: true`; off by default, docs/boards.md),
-//      and build/joinvars.mjs joins adjacent `var` statements
-//      (`var a=1;var b=2` -> `var a=1,b=2`; `joinVars: false` turns it off). The gate runs
-//      again on exactly what ships, then the start-up sandbox.
+//      and moves the source map along, and build/joinvars.mjs joins adjacent `var`
+//      statements (`var a=1;var b=2` -> `var a=1,b=2`; `joinVars: false` turns it off). The
+//      gate runs again on exactly what ships, then the start-up sandbox.
 //
 // Espruino specifics handled here:
 //   - `require("Storage")`, `require("crypto")`, `require("net")` must stay plain calls.
@@ -50,7 +48,6 @@ import { fixClassSelfNames, parseLoose } from "./rewrite.mjs";
 import { checkEventDetails, mangleOptions } from "./mangle.mjs";
 import { arrowFunctions } from "./arrows.mjs";
 import { joinVars } from "./joinvars.mjs";
-import { nestFunctions } from "./nest.mjs";
 
 export var DEFAULT_ENTRY = join(ROOT, "firmware", "main.ts");
 export var DIST = join(ROOT, "dist");
@@ -145,19 +142,14 @@ async function esbuildPass(entry, board, defines, minify, mangle) {
  *   sandbox: run the start-up sandbox on the shipped bundle (default true)
  *   mangle: rename the bundle's own property names (build/mangle.mjs; default true)
  *   arrows: turn functions into arrow functions where that is safe (build/arrows.mjs; default true)
- *   nest: move top-level functions used by one other top-level function into it
- *     (build/nest.mjs; default false: see docs/boards.md, "Nesting"; an object passes
- *     options such as maxCallers)
  *   joinVars: join adjacent `var` statements (build/joinvars.mjs; default true)
  * @returns {Promise<{ board: object, code: string, map: object, bytes: number, ok: boolean,
  *   gate: object, sourceGate: object|null, sandbox: object|null, report: object, errors: string[],
- *   arrows: object|null, nest: object|null, joinVars: object|null }>} arrows: what
- *   build/arrows.mjs converted and skipped (null when off); nest: what build/nest.mjs moved
- *   and why the rest stayed (null when off); joinVars: how many statements
- *   build/joinvars.mjs joined (null when off)
+ *   arrows: object|null, joinVars: object|null }>} arrows: what build/arrows.mjs converted and
+ *   skipped (null when off); joinVars: how many statements build/joinvars.mjs joined (null when off)
  */
 export async function buildBoard(name, opts) {
-  opts = Object.assign({ entry: DEFAULT_ENTRY, write: true, outDir: DIST, sandbox: true, debug: false, sourceCheck: true, mangle: true, arrows: true, nest: false, joinVars: true }, opts || {});
+  opts = Object.assign({ entry: DEFAULT_ENTRY, write: true, outDir: DIST, sandbox: true, debug: false, sourceCheck: true, mangle: true, arrows: true, joinVars: true }, opts || {});
   var board = loadBoard(name);
   var defines = boardDefines(board, { debug: opts.debug });
   if (!existsSync(opts.entry)) throw new Error("no firmware entry at " + relative(ROOT, opts.entry));
@@ -187,14 +179,6 @@ export async function buildBoard(name, opts) {
     arrows = arrowFunctions(code, { map: shipMap, reserved: ESPRUINO_NAMES });
     code = arrows.code;
     shipMap = arrows.map;
-  }
-  var nested = null;
-  if (opts.nest) {
-    // After the arrow pass (moved functions keep their arrow form), before var joining
-    // (a moved `var g=...;` joins its target's first var statement).
-    nested = nestFunctions(code, Object.assign({}, typeof opts.nest === "object" ? opts.nest : {}, { map: shipMap }));
-    code = nested.code;
-    shipMap = nested.map;
   }
   var joined = null;
   if (opts.joinVars) {
@@ -260,7 +244,7 @@ export async function buildBoard(name, opts) {
     writeFileSync(join(dir, base), code); // no sourceMappingURL comment: every byte goes to the device
     writeFileSync(join(dir, base + ".map"), JSON.stringify(Object.assign({}, shipMap, { file: base })));
   }
-  return { board: board, code: code, map: shipMap, metafile: ship.metafile, arrows: arrows ? arrows.stats : null, nest: nested ? nested.stats : null, joinVars: joined ? joined.stats : null, bytes: bytes, ok: errors.length === 0, gate: gate, sourceGate: sourceGate, sandbox: sandbox, report: report, errors: errors };
+  return { board: board, code: code, map: shipMap, metafile: ship.metafile, arrows: arrows ? arrows.stats : null, joinVars: joined ? joined.stats : null, bytes: bytes, ok: errors.length === 0, gate: gate, sourceGate: sourceGate, sandbox: sandbox, report: report, errors: errors };
 }
 
 /** Builds several boards (all by default); writes dist/report.json when opts.write is not false. */
