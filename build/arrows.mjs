@@ -101,7 +101,8 @@ var SAFE_SLOTS = {
   YieldExpression: { argument: 1 },
 };
 
-function parse(code) {
+/** The bundle's syntax tree (as a script, else as a module), or null when it does not parse. */
+export function parse(code) {
   var o = { ecmaVersion: "latest", sourceType: "script" };
   try {
     return acorn.parse(code, o);

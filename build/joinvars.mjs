@@ -24,21 +24,7 @@
 // not the statement, so joining hides nothing from it.
 //
 //   joinVars(code, { map }) -> { code, map, stats: { joined, bytesSaved } }
-import * as acorn from "acorn";
-import { remapSourceMap } from "./arrows.mjs";
-
-function parse(code) {
-  var o = { ecmaVersion: "latest", sourceType: "script" };
-  try {
-    return acorn.parse(code, o);
-  } catch (e) {
-    try {
-      return acorn.parse(code, Object.assign({}, o, { sourceType: "module" }));
-    } catch (e2) {
-      return null;
-    }
-  }
-}
+import { parse, remapSourceMap } from "./arrows.mjs";
 
 // Nothing but `;`, white space and the keyword between two declarations.
 var GAP = /^[ \t\r\n]*;?[ \t\r\n]*var(?![\w$])[ \t\r\n]*$/;
