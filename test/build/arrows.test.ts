@@ -11,8 +11,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as vm from "node:vm";
 import { SourceMap } from "node:module";
+import { expectIdentifiersMapped, runNode, withEspruino } from "./pass-check";
 import * as acorn from "acorn";
 import * as esbuild from "esbuild";
 import fc from "fast-check";
@@ -188,39 +188,7 @@ describe("source map", () => {
     const { js, map } = await bundle(SRC, minify as boolean);
     const r = arrows(js, { map });
     expect(r.stats.expressions + r.stats.declarations).toBeGreaterThanOrEqual(3);
-    const ids = (code: string) => {
-      const out: { name: string; start: number }[] = [];
-      const walk = (n: any) => {
-        if (!n || typeof n.type !== "string") return;
-        if (n.type === "Identifier") out.push({ name: n.name, start: n.start });
-        for (const k of Object.keys(n)) {
-          const v = n[k];
-          if (Array.isArray(v)) v.forEach(walk);
-          else if (v && typeof v === "object") walk(v);
-        }
-      };
-      walk(acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" }));
-      return out.sort((a, b) => a.start - b.start);
-    };
-    const before = ids(js);
-    const after = ids(r.code);
-    expect(after.map((x) => x.name)).toEqual(before.map((x) => x.name));
-    const oldMap = new SourceMap(map);
-    const newMap = new SourceMap(r.map);
-    const lc = (code: string, at: number) => {
-      const lines = code.slice(0, at).split("\n");
-      return [lines.length - 1, lines[lines.length - 1].length];
-    };
-    let checked = 0;
-    for (let i = 0; i < before.length; i++) {
-      const [ol, oc] = lc(js, before[i].start);
-      const e1 = oldMap.findEntry(ol, oc) as any;
-      if (!e1 || e1.generatedLine !== ol || e1.generatedColumn !== oc) continue;
-      const [nl, nc] = lc(r.code, after[i].start);
-      const e2 = newMap.findEntry(nl, nc) as any;
-      expect([e2.generatedLine, e2.generatedColumn, e2.originalLine, e2.originalColumn], before[i].name).toEqual([nl, nc, e1.originalLine, e1.originalColumn]);
-      checked++;
-    }
+    const { checked } = expectIdentifiersMapped(js, map, r.code, r.map);
     expect(checked).toBeGreaterThan(5);
   });
 
@@ -294,13 +262,6 @@ out.push(add(1,2),obj(3).v,seq(4),memberOfObj(),cond(1)(5),cond(0)(5),iife,iife2
 function done(){return out.join(" ")}
 print("OUT:"+done());
 `;
-
-function runNode(code: string): string {
-  const lines: string[] = [];
-  vm.runInNewContext(code, { print: (...a: unknown[]) => lines.push(a.join(" ")) }, { timeout: 2000 });
-  const m = /OUT:(.*)/.exec(lines.join("\n"));
-  return m ? m[1] : "(no output)";
-}
 
 /** A small random program: declarations, function expressions, IIFEs, closures, object and sequence returns. */
 function randomProgram(seed: number): string {
@@ -386,26 +347,17 @@ describe("behaviour is unchanged", () => {
 
   const BIN = process.env.ESPRUINO_BIN;
   it.skipIf(!BIN)("the corpus and random programs print the same on the real Espruino interpreter", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pk-arrows-"));
-    try {
-      const run = (code: string, file: string) => {
-        writeFileSync(join(dir, file), code);
-        const p = spawnSync(BIN!, [file], { cwd: dir, input: "", encoding: "utf8", timeout: 10000 });
-        const m = /OUT:(.*)/.exec(p.stdout || "");
-        return m ? m[1].replace(/\r$/, "") : "(no output) " + p.stdout + p.stderr;
-      };
-      const before = run(CORPUS, "before.js");
-      expect(before).toBe(runNode(CORPUS));
-      expect(run(conv(CORPUS), "after.js")).toBe(before);
-      for (let seed = 1; seed <= 20; seed++) {
-        const src = randomProgram(seed * 7919);
-        const b = run(src, "b.js");
-        expect(b).not.toMatch(/^\(no output\)/);
-        expect(run(conv(src), "a.js"), src).toBe(b);
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    withEspruino(BIN!, (run) => {
+    const before = run(CORPUS, "before.js");
+    expect(before).toBe(runNode(CORPUS));
+    expect(run(conv(CORPUS), "after.js")).toBe(before);
+    for (let seed = 1; seed <= 20; seed++) {
+      const src = randomProgram(seed * 7919);
+      const b = run(src, "b.js");
+      expect(b).not.toMatch(/^\(no output\)/);
+      expect(run(conv(src), "a.js"), src).toBe(b);
     }
+    });
   }, 60000);
 });
 

@@ -6,12 +6,7 @@
  * same before and after (in Node; on the real interpreter too when ESPRUINO_BIN is set).
  */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import * as vm from "node:vm";
-import { SourceMap } from "node:module";
+import { expectIdentifiersMapped, runNode, withEspruino } from "./pass-check";
 import * as acorn from "acorn";
 import * as esbuild from "esbuild";
 import fc from "fast-check";
@@ -129,55 +124,13 @@ describe("source map", () => {
     const map = JSON.parse(out.outputFiles.find((f) => f.path.endsWith(".map"))!.text);
     const r = join1(js, { map });
     expect(r.stats.joined).toBeGreaterThanOrEqual(2);
-    const ids = (code: string) => {
-      const found: { name: string; start: number }[] = [];
-      const walk = (n: any) => {
-        if (!n || typeof n.type !== "string") return;
-        if (n.type === "Identifier") found.push({ name: n.name, start: n.start });
-        for (const k of Object.keys(n)) {
-          const v = n[k];
-          if (Array.isArray(v)) v.forEach(walk);
-          else if (v && typeof v === "object") walk(v);
-        }
-      };
-      walk(acorn.parse(code, { ecmaVersion: "latest", sourceType: "module" }));
-      return found.sort((a, b) => a.start - b.start);
-    };
-    const before = ids(js);
-    const after = ids(r.code);
-    expect(after.map((x) => x.name)).toEqual(before.map((x) => x.name));
-    const oldMap = new SourceMap(map);
-    const newMap = new SourceMap(r.map);
-    const lc = (code: string, at: number) => {
-      const lines = code.slice(0, at).split("\n");
-      return [lines.length - 1, lines[lines.length - 1].length];
-    };
-    let checked = 0;
-    let moved = 0;
-    for (let i = 0; i < before.length; i++) {
-      const [ol, oc] = lc(js, before[i].start);
-      const e1 = oldMap.findEntry(ol, oc) as any;
-      if (!e1 || e1.generatedLine !== ol || e1.generatedColumn !== oc) continue;
-      const [nl, nc] = lc(r.code, after[i].start);
-      if (nc !== oc || nl !== ol) moved++;
-      const e2 = newMap.findEntry(nl, nc) as any;
-      expect([e2.generatedLine, e2.generatedColumn, e2.originalLine, e2.originalColumn, e2.originalSource], before[i].name)
-        .toEqual([nl, nc, e1.originalLine, e1.originalColumn, e1.originalSource]);
-      checked++;
-    }
+    const { checked, moved } = expectIdentifiersMapped(js, map, r.code, r.map);
     expect(checked).toBeGreaterThan(5);
     expect(moved).toBeGreaterThan(2);
   });
 });
 
 // --- Behaviour: programs give the same results before and after -----------------------------
-
-function runNode(code: string): string {
-  const lines: string[] = [];
-  vm.runInNewContext(code, { print: (...a: unknown[]) => lines.push(a.join(" ")) }, { timeout: 2000 });
-  const m = /OUT:(.*)/.exec(lines.join("\n"));
-  return m ? m[1] : "(no output)";
-}
 
 const CORPUS = `
 var out=[];
@@ -272,27 +225,18 @@ describe("behaviour is unchanged", () => {
 
   const BIN = process.env.ESPRUINO_BIN;
   it.skipIf(!BIN)("the corpus and random programs print the same on the real Espruino interpreter", () => {
-    const dir = mkdtempSync(join(tmpdir(), "pk-joinvars-"));
-    try {
-      const run = (code: string, file: string) => {
-        writeFileSync(join(dir, file), code);
-        const p = spawnSync(BIN!, [file], { cwd: dir, input: "", encoding: "utf8", timeout: 10000 });
-        const m = /OUT:(.*)/.exec(p.stdout || "");
-        return m ? m[1].replace(/\r$/, "") : "(no output) " + p.stdout + p.stderr;
-      };
-      const before = run(CORPUS, "before.js");
-      expect(before).toBe(runNode(CORPUS));
-      expect(run(conv(CORPUS), "after.js")).toBe(before);
-      for (let seed = 1; seed <= 20; seed++) {
-        const src = randomProgram(seed * 7919);
-        const b = run(src, "b.js");
-        expect(b).not.toMatch(/^\(no output\)/);
-        expect(run(conv(src), "a.js"), src).toBe(b);
-        expect(run(joinVars(arrowFunctions(src).code).code, "c.js"), src).toBe(b);
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    withEspruino(BIN!, (run) => {
+    const before = run(CORPUS, "before.js");
+    expect(before).toBe(runNode(CORPUS));
+    expect(run(conv(CORPUS), "after.js")).toBe(before);
+    for (let seed = 1; seed <= 20; seed++) {
+      const src = randomProgram(seed * 7919);
+      const b = run(src, "b.js");
+      expect(b).not.toMatch(/^\(no output\)/);
+      expect(run(conv(src), "a.js"), src).toBe(b);
+      expect(run(joinVars(arrowFunctions(src).code).code, "c.js"), src).toBe(b);
     }
+    });
   }, 60000);
 });
 
