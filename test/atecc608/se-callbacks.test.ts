@@ -18,13 +18,7 @@ import type { SecureElementCrypto } from "../../src/crypto/atecc608/se-crypto";
 import { createSimulatedSecureElement, nobleDecompressY } from "../../src/host/atecc608/fixture";
 import type { AteccSimulator } from "../../src/host/atecc608/simulator";
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const pub65 = (p: Uint8Array) => Uint8Array.from([4, ...p]);
-const peerKey = () => {
-  const sk = p256.utils.randomSecretKey();
-  return { sk, pub: p256.getPublicKey(sk, false).slice(1) };
-};
-const nobleEcdh = (sk: Uint8Array, pub64: Uint8Array) => hex(p256.getSharedSecret(sk, pub65(pub64), true).slice(1));
+import { hex, nobleEcdh, peerKey, pub65 } from "../helpers/p256";
 /** An x-coordinate with no point on P-256. */
 function offCurveX(): Uint8Array {
   const x = new Uint8Array(32).fill(1);

@@ -11,6 +11,7 @@ import {
 } from "../../src/core/cred/index";
 import { createNobleProvider } from "../../src/crypto/noble";
 import { memDenyList, memIssue, memRoot, type MemEntity } from "../../src/host/ca/memory";
+import { credWorld } from "../helpers/cred";
 import { answering, countPromises, expectEachKOnce, viaK, type Answer, type AnsweringProvider } from "../edhoc/answering";
 
 const c = createNobleProvider();
@@ -57,13 +58,7 @@ let cases: { name: string; cred: Bytes; opts: ChainOptions; want: string }[];
 let denyBytes: Bytes;
 
 beforeAll(async () => {
-  root = await memRoot(c, "acme-root");
-  root2 = await memRoot(c, "other");
-  line = await memIssue(c, root, "acme-l1", "ca", 0);
-  dev = await memIssue(c, line, "00000001", "device", "puck");
-  devRoot = await memIssue(c, root, "00000002", "device", "puck");
-  app = await memIssue(c, root, "app-7", "app", "ios");
-  anchors = { anchors: [root.cred.bytes], intermediates: [line.cred.bytes] };
+  ({ root, root2, line, dev, devRoot, app, anchors } = await credWorld(c));
   const tampered = dev.cred.bytes.slice();
   tampered[tampered.length - 5] ^= 0x80;
   const badLine = line.cred.bytes.slice();

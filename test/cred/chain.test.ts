@@ -15,6 +15,7 @@ import {
 import { idCredKid, parseIdCred } from "../../src/core/edhoc/messages";
 import { createNobleProvider } from "../../src/crypto/noble";
 import { memDenyList, memIssue, memRoot, type MemEntity } from "../../src/host/ca/memory";
+import { credWorld } from "../helpers/cred";
 
 const c = createNobleProvider();
 
@@ -44,13 +45,7 @@ let root: MemEntity, root2: MemEntity, line: MemEntity, dev: MemEntity, devRoot:
 let anchors: ChainOptions;
 
 beforeAll(async () => {
-  root = await memRoot(c, "acme-root");
-  root2 = await memRoot(c, "other");
-  line = await memIssue(c, root, "acme-l1", "ca", 0);
-  dev = await memIssue(c, line, "00000001", "device", "puck");
-  devRoot = await memIssue(c, root, "00000002", "device", "puck");
-  app = await memIssue(c, root, "app-7", "app", "ios");
-  anchors = { anchors: [root.cred.bytes], intermediates: [line.cred.bytes] };
+  ({ root, root2, line, dev, devRoot, app, anchors } = await credWorld(c));
 });
 
 describe("credential layout", () => {

@@ -13,10 +13,10 @@ import { EdhocInitiator, EdhocResponder, type Message1Info, type PeerCredential,
 import { errorMessage } from "../../src/core/edhoc/messages";
 import type { EadItem } from "../../src/core/edhoc/messages";
 import { edhocTestHooks } from "../../src/core/edhoc/testing";
-import { isPairkitError } from "../../src/core/errors";
 import { answering, countPromises, expectEachKOnce, viaK, type Answer, type AnsweringProvider } from "./answering";
 import { makeParty, resolver, type Party } from "../helpers/edhoc";
 import { createNobleProvider } from "../../src/crypto/noble";
+import { settledCode as code } from "../helpers/util";
 
 afterEach(async () => {
   edhocTestHooks.trace = null;
@@ -262,16 +262,6 @@ describe("callbacks without promises", () => {
   }
 });
 
-/** The code of a failure, or "resolved". */
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isPairkitError(e)) throw e;
-    return e.code;
-  }
-  return "resolved";
-}
 
 const step = <T>(what: string, f: (k: Done<T>) => void) => viaK<T>(what, f);
 

@@ -10,6 +10,7 @@ import { isPairkitError } from "../../src/core/errors";
 import { decodeSeq, reader } from "../../src/core/cbor";
 import { createNobleProvider } from "../../src/crypto/noble";
 import { handshake, makeParty } from "../helpers/edhoc";
+import { settledCode as code } from "../helpers/util";
 
 const c = createNobleProvider();
 const alice = makeParty(c, "alice");
@@ -21,15 +22,6 @@ function parseErrorMessage(m: Uint8Array) {
   return { code, info };
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isPairkitError(e)) throw e;
-    return e.code;
-  }
-  return "resolved";
-}
 
 function pair(method: number, suite: number, opts: { iSuites?: number[]; rSuites?: number[]; eadLabels?: number[] } = {}) {
   const ini = new EdhocInitiator({ crypto: c, method, suites: opts.iSuites || [suite], creds: alice.creds, eadLabels: opts.eadLabels });
