@@ -71,10 +71,10 @@
  * unseeded rand(), the same in every process, so never the only source) and the
  * personalization string "pairkit device DRBG". K is only ever an HMAC key and changes on
  * every update, so it never enters the pad cache: its pads are computed where it is used
- * (one update and one randomBytes call each compute them once more than the rounds need),
- * and the state keeps only K's 32 bytes and V with 64 bytes of room in front (a kept pad
- * entry would cost about 19 variables for good). Pass a function as the
- * seed to let the provider reseed itself after reseedInterval requests; otherwise
+ * (once per randomBytes call, which hands them on to the update that follows, and once
+ * per reseed), and the state keeps only K's 32 bytes and V with 64 bytes of room in front
+ * (a kept pad entry would cost about 19 variables for good). Pass a function as the seed
+ * to let the provider reseed itself after reseedInterval requests; otherwise
  * randomBytes throws CRYPTO_DRBG_RESEED and the caller calls reseed().
  *
  * Key material is wiped when it is dropped: evicted cache entries and old DRBG keys are
@@ -241,18 +241,21 @@ function hkdfExpand(prk: Bytes, info: Bytes, length: number): Bytes {
 /**
  * HMAC_DRBG_Update (10.1.2.2) with provided data d (none when null). K is kept as its 32
  * bytes, not as a pad entry: an entry is about 19 variables for the device's lifetime,
- * its pads are computed here (and once per randomBytes call) in a few native copies.
+ * so K's pads are computed when it is used; randomBytes passes the entry it already made
+ * for the current K as e. Every entry is wiped here once K moves on.
  */
-function update(d: Bytes | null): void {
-  var dl = d ? d.length : 0, m = new U(97 + dl), e = entry(D.k, true), k, r;
+function update(d: Bytes | null, e?: Entry): void {
+  var dl = d ? d.length : 0, m = new U(97 + dl), k, r, t;
+  if (!e) e = entry(D.k, true);
   if (d) m.set(d, 97);
   for (r = 0; r < 2; r++) {
     // K = HMAC(K, V || r || d); V = HMAC(K, V)
     m.set(D.v);
     m[96] = r;
     k = mac(e, m, 0);
-    // The old K's pads are overwritten with the new K's (live key material either way).
-    e[2].set(entry(k, true)[2]);
+    t = entry(k, true);
+    e[2].fill(0);
+    e = t;
     D.k.set(k);
     k.fill(0);
     D.v.set(mac(e, D.v, 0), 64);
@@ -291,8 +294,7 @@ function randomBytes(n: number): Bytes {
     d.v.set(mac(e, d.v, 0), 64);
     out.set(d.v.subarray(64, n - o < 32 ? 64 + n - o : 96), o);
   }
-  e[2].fill(0);
-  update(null);
+  update(null, e);
   d.n++;
   return out;
 }
