@@ -123,9 +123,9 @@ function report(ev: string, d?: unknown): void {
  */
 function releaseChip(): void {
   for (var i = 0; i < P.conns.length; i++) if (P.conns[i].ph === P_HANDSHAKE) return;
-  asym.release().then(null, function () {});
-  // The HMAC pads cached for the handshake's keys go too (wiped; about 18 variables each).
-  forgetPads();
+  // Callback form (no promise); once the chip sleeps, or failed to (it is asleep already,
+  // or gone), the HMAC pads cached for the handshake's keys go too (wiped).
+  asym.release(forgetPads);
 }
 
 var plat: Platform = {
