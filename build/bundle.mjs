@@ -35,6 +35,7 @@
 //     Espruino global. The synthetic entry mentions those names in `typeof` expressions
 //     (removed again by the minifier), which makes esbuild treat them as taken.
 import { deviceSourcePlugin } from "./strip.mjs";
+import { pretokenise, checkPretokenised } from "./pretokenise.mjs";
 import * as esbuild from "esbuild";
 import * as acorn from "acorn";
 import * as walk from "acorn-walk";
@@ -138,15 +139,17 @@ async function esbuildPass(entry, board, defines, minify, mangle) {
  * Builds one board.
  * @param {string} name board name (boards/<name>.json)
  * @param {{ entry?: string, write?: boolean, outDir?: string, sandbox?: boolean, debug?: boolean, sourceCheck?: boolean }} [opts]
- *   write: write dist/<board>/firmware.js(.map) (default true)
+ *   write: write dist/<board>/firmware.js(.map) and firmware.tok, its pretokenised form (default true)
  *   sandbox: run the start-up sandbox on the shipped bundle (default true)
  *   mangle: rename the bundle's own property names (build/mangle.mjs; default true)
  *   arrows: turn functions into arrow functions where that is safe (build/arrows.mjs; default true)
  *   joinVars: join adjacent `var` statements (build/joinvars.mjs; default true)
- * @returns {Promise<{ board: object, code: string, map: object, bytes: number, ok: boolean,
+ * @returns {Promise<{ board: object, code: string, stored: string|null, storedBytes: number|null, map: object, bytes: number, ok: boolean,
  *   gate: object, sourceGate: object|null, sandbox: object|null, report: object, errors: string[],
  *   arrows: object|null, joinVars: object|null }>} arrows: what build/arrows.mjs converted and
- *   skipped (null when off); joinVars: how many statements build/joinvars.mjs joined (null when off)
+ *   skipped (null when off); joinVars: how many statements build/joinvars.mjs joined (null when off);
+ *   stored: the pretokenised bundle that flash holds, one character per byte (build/pretokenise.mjs;
+ *   null when the gate failed)
  */
 export async function buildBoard(name, opts) {
   opts = Object.assign({ entry: DEFAULT_ENTRY, write: true, outDir: DIST, sandbox: true, debug: false, sourceCheck: true, mangle: true, arrows: true, joinVars: true }, opts || {});
@@ -206,6 +209,15 @@ export async function buildBoard(name, opts) {
     for (var sp of sandbox.problems) errors.push(board.name + ": " + formatProblem(sp));
   }
 
+  // How flash holds the bundle (build/pretokenise.mjs): same tokens, fewer bytes. The
+  // budget stays on the minified JavaScript, which is what the gate checked.
+  var stored = null;
+  if (problems.length === 0) {
+    stored = pretokenise(code, { firmware: board.firmware });
+    var bad = checkPretokenised(code, stored.text);
+    if (bad) errors.push(board.name + ": the pretokenised bundle does not decode to the bundle's tokens (" + bad + ")");
+  }
+
   var overBytes = bytes > board.budgetBytes;
   if (overBytes) errors.push(board.name + ": bundle is " + bytes + " bytes, over its budget of " + board.budgetBytes + " (boards/" + board.name + ".json budgetBytes)");
   var st = gate.stats;
@@ -215,6 +227,7 @@ export async function buildBoard(name, opts) {
   var report = {
     bytes: bytes,
     budgetBytes: board.budgetBytes,
+    storedBytes: stored ? stored.bytes : null,
     percentOfBudget: Math.round((bytes / board.budgetBytes) * 1000) / 10,
     budgetVars: board.budgetVars,
     jsVars: board.jsVars,
@@ -240,11 +253,12 @@ export async function buildBoard(name, opts) {
     var dir = join(opts.outDir, board.name);
     mkdirSync(dir, { recursive: true });
     var base = errors.length === 0 ? "firmware.js" : "firmware.failed.js";
-    for (var stale of ["firmware.js", "firmware.js.map", "firmware.failed.js", "firmware.failed.js.map"]) rmSync(join(dir, stale), { force: true });
+    for (var stale of ["firmware.js", "firmware.js.map", "firmware.tok", "firmware.failed.js", "firmware.failed.js.map", "firmware.failed.tok"]) rmSync(join(dir, stale), { force: true });
     writeFileSync(join(dir, base), code); // no sourceMappingURL comment: every byte goes to the device
     writeFileSync(join(dir, base + ".map"), JSON.stringify(Object.assign({}, shipMap, { file: base })));
+    if (stored) writeFileSync(join(dir, base.replace(/\.js$/, ".tok")), Buffer.from(stored.text, "latin1"));
   }
-  return { board: board, code: code, map: shipMap, metafile: ship.metafile, arrows: arrows ? arrows.stats : null, joinVars: joined ? joined.stats : null, bytes: bytes, ok: errors.length === 0, gate: gate, sourceGate: sourceGate, sandbox: sandbox, report: report, errors: errors };
+  return { board: board, code: code, stored: stored ? stored.text : null, storedBytes: stored ? stored.bytes : null, map: shipMap, metafile: ship.metafile, arrows: arrows ? arrows.stats : null, joinVars: joined ? joined.stats : null, bytes: bytes, ok: errors.length === 0, gate: gate, sourceGate: sourceGate, sandbox: sandbox, report: report, errors: errors };
 }
 
 /** Builds several boards (all by default); writes dist/report.json when opts.write is not false. */
@@ -264,14 +278,14 @@ export async function buildAll(names, opts) {
 
 /** The size table printed by `npm run build`. */
 export function formatTable(results) {
-  var head = ["board", "bytes", "budget", "used", "functions", "est.vars", "budgetVars", "jsVars", "transport", "gate", "sandbox"];
+  var head = ["board", "bytes", "budget", "used", "stored", "functions", "est.vars", "budgetVars", "jsVars", "transport", "gate", "sandbox"];
   var rows = results.map(function (r) {
     var x = r.report;
-    return [r.board.name, String(x.bytes), String(x.budgetBytes), x.percentOfBudget + "%", String(x.functions), String(x.estResidentVars), String(x.budgetVars), String(x.jsVars), x.transport, x.gate, x.sandbox];
+    return [r.board.name, String(x.bytes), String(x.budgetBytes), x.percentOfBudget + "%", x.storedBytes === null ? "-" : String(x.storedBytes), String(x.functions), String(x.estResidentVars), String(x.budgetVars), String(x.jsVars), x.transport, x.gate, x.sandbox];
   });
   var widths = head.map(function (h, i) { return Math.max(h.length, ...rows.map(function (row) { return row[i].length; })); });
   function line(cells) {
-    return cells.map(function (c, i) { return i === 0 || i === 8 || i >= 9 ? c.padEnd(widths[i]) : c.padStart(widths[i]); }).join("  ");
+    return cells.map(function (c, i) { return i === 0 || i >= 9 ? c.padEnd(widths[i]) : c.padStart(widths[i]); }).join("  ");
   }
   return [line(head), line(widths.map(function (w) { return "-".repeat(w); }))].concat(rows.map(line)).join("\n");
 }

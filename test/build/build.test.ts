@@ -14,6 +14,8 @@ import { SourceMap } from "node:module";
 import { buildBoard, buildAll, formatTable, listBoards, loadBoard } from "../../build.mjs";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
 import { fixClassSelfNames } from "../../build/rewrite.mjs";
+// @ts-ignore -- plain .mjs build scripts, no type declarations
+import { checkPretokenised } from "../../build/pretokenise.mjs";
 
 type Build = {
   ok: boolean;
@@ -200,11 +202,17 @@ describe("bundling details", function () {
       expect(existsSync(join(out, "puckjs", shipped))).toBe(true);
       expect(existsSync(join(out, "linux", shipped + ".map"))).toBe(true);
       expect(existsSync(join(out, "linux", "firmware.js"))).toBe(res.ok);
+      // The pretokenised form beside it is what flash holds: the same tokens, fewer bytes.
+      var tok = readFileSync(join(out, "linux", shipped.replace(/\.js$/, ".tok")));
+      var js = readFileSync(join(out, "linux", shipped), "utf8");
+      expect(checkPretokenised(js, tok.toString("latin1"))).toBeNull();
       var rep = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
       for (var b of ["puckjs", "linux"]) {
         var e = rep.boards[b];
         expect(e.gate).toBe("pass");
         expect(e.bytes).toBeGreaterThan(0);
+        expect(e.storedBytes).toBeGreaterThan(0);
+        expect(e.storedBytes).toBeLessThan(e.bytes * 0.9);
         expect(typeof e.functions).toBe("number");
         expect(e.budgetVars).toBe(1500);
         expect(e.jsVars).toBe(2630);

@@ -22,10 +22,10 @@ export function runNode(code: string): string {
 
 /**
  * Runs fn with run(code, file): what the program prints after "OUT:" on the Espruino
- * binary bin (each program a file of a fresh directory), or "(no output) ..." with its
- * output when it printed nothing of the kind.
+ * binary bin (each program a file of a fresh directory; bytes are written as they are), or
+ * "(no output) ..." with its output when it printed nothing of the kind.
  */
-export function withEspruino(bin: string, fn: (run: (code: string, file: string) => string) => void): void {
+export function withEspruino(bin: string, fn: (run: (code: string | Uint8Array, file: string) => string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), "pk-pass-"));
   try {
     fn((code, file) => {
