@@ -5,6 +5,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+// @ts-ignore -- plain .mjs build scripts, no type declarations
+import { pretokenise } from "../../build/pretokenise.mjs";
 
 const ROOT = join(__dirname, "..", "..");
 const BIN = join(ROOT, "bin", "pairkit.mjs");
@@ -55,8 +57,10 @@ describe.skipIf(!ESP)("pairkit flash", () => {
     const esp = spawn("stdbuf", ["-oL", ESP, "--telnet"], { cwd: d, stdio: ["pipe", "pipe", "pipe"] });
     procs.push(esp);
     await new Promise((r) => setTimeout(r, 1000));
-    const fw = join(d, "app.js");
-    writeFileSync(fw, 'print("booted from flash " + (1 + 1));');
+    // Pretokenised, as `pairkit flash` writes a built bundle: token bytes, a raw string and
+    // raw integers must all arrive unchanged (the size read back is checked) and run.
+    const fw = join(d, "app.tok");
+    writeFileSync(fw, Buffer.from(pretokenise('var n=300;if(n===300&&typeof n=="number")print("booted from flash "+(n-298));').text, "latin1"));
     const r = run(["flash", "--board", "linux", "--port", "tcp://127.0.0.1:2323", "--firmware", fw]);
     // Storage writes reach espruino.flash at once; the telnet console does not listen to stdin.
     esp.kill("SIGKILL");
