@@ -27,6 +27,7 @@ import { p256DecompressY } from "../src/crypto/device/p256";
 import type { CryptoProvider } from "../src/crypto/provider";
 import { hubRadio, type Radio } from "./transport-hub";
 import { bleRadio } from "./radio-ble";
+import { ledPattern } from "./led";
 
 var Storage = require("Storage");
 var peak = 0;
@@ -43,7 +44,24 @@ function log(ev: string, d?: unknown): void {
 
 // The LED pins (the rest of the board's profile is read at boot only, so it is not resident).
 var leds: PkBoardProfile["leds"];
+// The blinking pattern (./led): its pin, its steps, the next step, whether it stops at its
+// end, and its timer. A string and a top-level function keep it small while a code shows
+// (an array of steps plus a closure over show()'s scope held about 60 variables for a
+// four-digit code, measured with E.dumpVariables() on 2v29).
+var ledPin = "";
+var ledSeq = "";
+var ledStep = 0;
+var ledOnce = false;
 var ledTimer: unknown = null;
+
+function blink(): void {
+  digitalWrite(ledPin, ledSeq.charCodeAt(ledStep++ % ledSeq.length) & 1);
+  if (ledOnce && ledStep >= ledSeq.length) {
+    clearInterval(ledTimer);
+    ledTimer = null;
+  }
+}
+
 /**
  * LED feedback (the platform's ui): a pin and a blink pattern per lifecycle state; the
  * code as blink counts. A state change is also where memory is sampled.
@@ -54,27 +72,14 @@ function show(ev: string, detail?: unknown): void {
   ledTimer = null;
   for (var i = 0; i < leds.length; i++) if (leds[i].pin) digitalWrite(leds[i].pin as string, 0);
   // Red for failures, green for success and an open window, blue for the rest.
-  var once = ev === "ok" || ev === "fail" || ev === "cleared";
+  ledOnce = ev === "ok" || ev === "fail" || ev === "cleared";
   var led = leds[ev === "fail" || ev === "cleared" ? 0 : ev === "ok" || ev === "window" ? 1 : 2] || leds[0];
   if (!led || !led.pin) return;
-  var pin = led.pin;
-  // Steps of 200 ms, on/off; the code shows each digit as that many blinks, then a pause.
-  var seq: number[] = once ? [1, 1, 1, 1, 1, 0] : ev === "window" || ev === "replace-window" ? [1, 0, 0, 0, 0] : ev === "busy" || ev === "replace-pending" ? [1] : [];
-  if (ev === "code") {
-    for (var d = 0; d < (detail as number[]).length; d++) {
-      for (var k = 0; k < (detail as number[])[d]; k++) seq.push(1, 0);
-      seq.push(0, 0, 0);
-    }
-  }
-  if (!seq.length) return;
-  var n = 0;
-  ledTimer = setInterval(function () {
-    digitalWrite(pin, seq[n++ % seq.length]);
-    if (once && n >= seq.length) {
-      clearInterval(ledTimer);
-      ledTimer = null;
-    }
-  }, 200);
+  ledPin = led.pin as string;
+  ledSeq = ledPattern(ev, detail as number[]);
+  ledStep = 0;
+  if (ledSeq === "1") digitalWrite(ledPin, 1);
+  else if (ledSeq) ledTimer = setInterval(blink, 200);
 }
 
 /** The button: press length decides (short: pairing window or confirm; 3 s: replacement; 10 s: clear all). */
