@@ -6,7 +6,13 @@
  * instructions (callgrind) of this process for each configuration and takes differences,
  * so boot costs cancel out and secure-element time (in the Node simulator) is excluded.
  *
- * BENCH is prepended by the runner: {role: "i" | "r" | "none", port, se, records}.
+ * Built like the firmware (build.mjs, linux board: device-only code, mangled names) and
+ * driven like the pairing controller drives a handshake: edhocStep with completion
+ * callbacks, each step's result continued from a timer, the peer's credential chain
+ * validated between parsing and verifying. So the cost measured is the firmware's.
+ *
+ * BENCH is prepended by the runner: [role ("i" | "r" | "none"), port, se port, records]
+ * (an array: property names are mangled by the device build).
  * Device code: Espruino subset.
  */
 import "../firmware/compat";
@@ -17,7 +23,8 @@ import { createSeDriver, seRandom } from "../src/crypto/atecc608/driver";
 import { tcpBus } from "../src/crypto/atecc608/bus";
 import { createSecureElementCrypto } from "../src/crypto/atecc608/se-crypto";
 import { readIdentity } from "../src/crypto/atecc608/identity";
-import { EdhocInitiator, EdhocResponder } from "../src/core/edhoc/edhoc";
+import { EdhocInitiator, EdhocResponder, edhocStep, type PeerHello } from "../src/core/edhoc/edhoc";
+import { STEP_M1, STEP_M4, STEP_PARSE, STEP_SEND, STEP_VERIFY } from "../src/core/edhoc/consts";
 import { idCredByValue, readIdCredParts } from "../src/core/cred/idcred";
 import { validateChain } from "../src/core/cred/chain";
 import { espTcpLink } from "../firmware/transport-tcp";
@@ -26,10 +33,11 @@ import type { CryptoProvider } from "../src/crypto/provider";
 import type { Link } from "../src/core/link";
 
 declare function quit(): void;
-declare var BENCH: { role: string; port: number; se: number; records: number };
+declare var BENCH: [string, number, number, number];
+var ROLE = BENCH[0];
 
 var net = require("net");
-var drv = createSeDriver(tcpBus(net, "127.0.0.1", BENCH.se), {});
+var drv = createSeDriver(tcpBus(net, "127.0.0.1", BENCH[2]), {});
 
 function done(what: string): void {
   print("BENCH " + what);
@@ -48,24 +56,51 @@ seRandom(drv, 0).then(function (r: Bytes) {
     generateKeyPair: se.generateKeyPair, ecdh: se.ecdh, sign: se.sign, verify: se.verify,
   };
   return readIdentity(drv).then(function (id) {
-    if (BENCH.role === "none") return done("none");
+    if (ROLE === "none") return done("none");
+    var ini = ROLE === "i";
     var own = { priv: se.deviceKey, cred: id.credential, idCred: idCredByValue(id.credential, null) };
-    var resolve = function (idCred: Bytes) {
-      var parts = readIdCredParts(idCred);
-      return validateChain(c, parts.cred as Bytes, { anchors: id.anchors });
-    };
-    var records = function (prk: Bytes) {
-      var s = sessionNew(c, prk, BENCH.role === "i");
-      var data = new Uint8Array(64);
-      for (var i = 0; i < BENCH.records; i++) sessionSeal(s, data);
-      done(BENCH.role + " ok");
+    var ed = new (ini ? EdhocInitiator : EdhocResponder)({ crypto: c, method: 3, suites: [2], creds: [own] });
+    var link: Link;
+    var q: Bytes[] = [];
+    var waiting: ((b: Bytes) => void) | null = null;
+    var recv = function (f: (b: Bytes) => void) {
+      if (q.length) f(q.shift() as Bytes);
+      else waiting = f;
     };
     var fail = function (e: { code?: string }) {
       done("failed " + (e && e.code));
     };
-    var run = function (l: Link, first: Bytes | null) {
-      var q: Bytes[] = [];
-      var waiting: ((b: Bytes) => void) | null = null;
+    // A step's result continues from a timer, as in the controller (the chip's callback
+    // stack is not kept under the next step).
+    var then = function (f: (r: any) => void) {
+      return function (e: any, r?: any) {
+        setTimeout(function () {
+          if (e) return fail(e);
+          try {
+            f(r);
+          } catch (x) {
+            fail(x as { code?: string });
+          }
+        }, 0);
+      };
+    };
+    var records = function () {
+      var s = sessionNew(c, ed.prkOut, ini);
+      var data = new Uint8Array(64);
+      for (var i = 0; i < BENCH[3]; i++) sessionSeal(s, data);
+      done(ROLE + " ok");
+    };
+    // Parse the peer's message_2/3, validate its credential chain, verify, then go on.
+    var peerMessage = function (m: Bytes, after: () => void) {
+      edhocStep(ed, STEP_PARSE, m, then(function (h: PeerHello) {
+        var parts = readIdCredParts(h.idCred);
+        validateChain(c, parts.cred as Bytes, { anchors: id.anchors }, then(function (p: { cred: Bytes; pub: Bytes }) {
+          edhocStep(ed, STEP_VERIFY, { cred: p.cred, pub: p.pub }, then(after));
+        }));
+      }));
+    };
+    var start = function (l: Link, first: Bytes | null) {
+      link = l;
       l.onData = function (d: Bytes) {
         if (waiting) {
           var w = waiting;
@@ -73,65 +108,47 @@ seRandom(drv, 0).then(function (r: Bytes) {
           w(d);
         } else q.push(d);
       };
-      var next = function (): Promise<Bytes> {
-        return new Promise(function (res) {
-          if (q.length) res(q.shift() as Bytes);
-          else waiting = res;
-        });
-      };
-      if (BENCH.role === "i") {
-        var ini = new EdhocInitiator({ crypto: c, method: 3, suites: [2], creds: [own] });
-        ini.message1().then(function (m1) {
-          l.send(m1);
-          return next();
-        }).then(function (m2) {
-          return ini.parseMessage2(m2);
-        }).then(function (h) {
-          return resolve(h.idCred);
-        }).then(function (p) {
-          return ini.verifyMessage2({ cred: p.cred, pub: p.pub });
-        }).then(function () {
-          return ini.message3();
-        }).then(function (m3) {
-          l.send(m3);
-          return next();
-        }).then(function (m4) {
-          return ini.processMessage4(m4);
-        }).then(function () {
-          records(ini.prkOut);
-        }, fail);
+      if (ini) {
+        edhocStep(ed, STEP_M1, undefined, then(function (m1: Bytes) {
+          link.send(m1);
+          recv(function (m2) {
+            peerMessage(m2, function () {
+              edhocStep(ed, STEP_SEND, undefined, then(function (m3: Bytes) {
+                link.send(m3);
+                recv(function (m4) {
+                  edhocStep(ed, STEP_M4, m4, then(records));
+                });
+              }));
+            });
+          });
+        }));
       } else {
-        var res = new EdhocResponder({ crypto: c, suites: [2], methods: [3], creds: [own] });
-        res.processMessage1(first as Bytes).then(function () {
-          return res.message2();
-        }).then(function (m2) {
-          l.send(m2);
-          return next();
-        }).then(function (m3) {
-          return res.parseMessage3(m3);
-        }).then(function (h) {
-          return resolve(h.idCred);
-        }).then(function (p) {
-          return res.verifyMessage3({ cred: p.cred, pub: p.pub });
-        }).then(function () {
-          return res.message4();
-        }).then(function (m4) {
-          l.send(m4);
-          records(res.prkOut);
-        }, fail);
+        edhocStep(ed, STEP_M1, first, then(function () {
+          edhocStep(ed, STEP_SEND, undefined, then(function (m2: Bytes) {
+            link.send(m2);
+            recv(function (m3) {
+              peerMessage(m3, function () {
+                edhocStep(ed, STEP_M4, undefined, then(function (m4: Bytes) {
+                  link.send(m4);
+                  records();
+                }));
+              });
+            });
+          }));
+        }));
       }
     };
-    if (BENCH.role === "i") {
-      var s = net.connect({ host: "127.0.0.1", port: BENCH.port }, function () {
-        run(espTcpLink(s, E, 4096), null);
+    if (ini) {
+      var s = net.connect({ host: "127.0.0.1", port: BENCH[1] }, function () {
+        start(espTcpLink(s, E, 4096), null);
       });
     } else {
       net.createServer(function (sock: unknown) {
         var l = espTcpLink(sock as Parameters<typeof espTcpLink>[0], E, 4096);
         l.onData = function (m1: Bytes) {
-          run(l, m1);
+          start(l, m1);
         };
-      }).listen(BENCH.port);
+      }).listen(BENCH[1]);
       print("BENCH listening");
     }
   });

@@ -95,6 +95,14 @@ describe("real build of the current firmware", function () {
 describe("bundling details", function () {
   var entry = join(FIX, "entry-features.ts");
 
+  it("builds the bench's device program as firmware (npm run bench measures what devices run)", async function () {
+    var r: Build = await buildBoard("linux", { entry: join(__dirname, "..", "..", "bench", "device-edhoc.ts"), write: false, sandbox: false });
+    // It passes the gate (the Espruino subset) like the firmware; its runner prepends BENCH.
+    expect(r.errors.filter(function (e: string) { return !/over its budget|budgetVars/.test(e); })).toEqual([]);
+    expect(r.gate.ok).toBe(true);
+    expect(r.code).toMatch(/BENCH\[3\]/);
+  });
+
   it("keeps require() plain, drops the entry's export and tree-shakes unused code", async function () {
     var r: Build = await buildBoard("linux", { entry: entry, write: false });
     expect(r.errors).toEqual([]);

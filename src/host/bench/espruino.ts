@@ -10,7 +10,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { build } from "esbuild";
 import { createNobleProvider } from "../../crypto/noble";
 import { memIssue, memRoot } from "../ca/memory";
 import { signCredential } from "../ca/ca";
@@ -85,12 +84,13 @@ function runEspruino(bin: string, dir: string, script: string, valgrind: boolean
 
 export async function benchEspruino(bin: string): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "pairkit-bench-esp-"));
-  const bundle = await build({
-    entryPoints: [join(root(), "bench", "device-edhoc.ts")],
-    bundle: true, write: false, format: "iife", minify: true, target: "es2015", platform: "neutral",
-    external: ["crypto", "net"], logLevel: "error",
-  });
-  const code = bundle.outputFiles[0].text;
+  // Built as firmware is (build.mjs: device-only code, mangled names, the gate), as the
+  // linux board; the start-up sandbox does not apply (the program needs its peers).
+  const { buildBoard } = await import(pathToFileURL(join(root(), "build.mjs")).href);
+  const built = await buildBoard("linux", { entry: join(root(), "bench", "device-edhoc.ts"), write: false, sandbox: false });
+  const problems = built.errors.filter((e: string) => !/over its budget|budgetVars/.test(e));
+  if (problems.length) throw new Error("bench program: " + problems.join("; "));
+  const code: string = built.code;
   const c = createNobleProvider();
   const ca = await memRoot(c, "Acme");
   const host = await memIssue(c, ca, "host-peer", "device", "lamp");
@@ -104,7 +104,7 @@ export async function benchEspruino(bin: string): Promise<Record<string, unknown
   const bridge = await startSeBridge({ sim });
   const cfg: InteropConfig = { method: 3, suite: 2, key: host.scalar, cred: host.cred.bytes, peers: { creds: [], anchors: [ca.cred.bytes] }, timeoutMs: 300000 };
   const valgrind = hasValgrind() && !process.env.PAIRKIT_BENCH_NO_VALGRIND;
-  const script = (role: string, port: number, records: number) => `var BENCH=${JSON.stringify({ role, port, se: bridge.port, records })};\n${code}`;
+  const script = (role: string, port: number, records: number) => `var BENCH=${JSON.stringify([role, port, bridge.port, records])};\n${code}`;
   // Flash holds pretokenised code (build/pretokenise.mjs; `pairkit flash`): both forms are
   // measured, the pretokenised one first as it is what a device runs.
   const { pretokenise } = await import(pathToFileURL(join(root(), "build", "pretokenise.mjs")).href);
@@ -148,7 +148,7 @@ export async function benchEspruino(bin: string): Promise<Record<string, unknown
         pretokenised: flashTok,
         note: "the same bundle booted from Storage, as JavaScript text and pretokenised (build/pretokenise.mjs, as `pairkit flash` writes it). The Linux build emulates flash with a file it opens, seeks and closes for every read, which a board's memory-mapped flash does not: compare the two forms with each other, not with the figures above",
       },
-      note: "the bundle as a script file, loaded into RAM; method 3, suite 2, manufacturer credentials by value (the peer's CWT validated on the device), P-256 point decompression included; one record = sealing 64 bytes",
+      note: "bench/device-edhoc.ts built as firmware is (device-only code, mangled names; edhocStep with callbacks, as the pairing controller drives it), as a script file loaded into RAM; method 3, suite 2, manufacturer credentials by value (the peer's CWT validated on the device), P-256 point decompression included; one record = sealing 64 bytes",
     };
   } finally {
     await bridge.close();
