@@ -82,6 +82,9 @@ export function boardDefines(b, opts) {
   opts = opts || {};
   return {
     PK_BOARD: JSON.stringify(runtimeProfile(b)),
+    // The same as a string to parse: esbuild hoists an object define into a top-level
+    // variable, which would keep the whole profile alive (25 variables on 2v29).
+    PK_BOARD_JSON: JSON.stringify(JSON.stringify(runtimeProfile(b))),
     PK_BOARD_NAME: JSON.stringify(b.name),
     PK_NATIVE_SHA256: String(!!b.crypto.sha256),
     PK_NATIVE_AES: String(!!b.crypto.aes),

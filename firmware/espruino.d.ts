@@ -43,6 +43,8 @@ interface PkBoardProfile {
 
 /** The board profile (a JSON literal substituted by esbuild: read it once into a var). */
 declare const PK_BOARD: PkBoardProfile;
+/** The board profile as JSON text (the firmware parses it at boot, so it is not resident). */
+declare const PK_BOARD_JSON: string;
 declare const PK_BOARD_NAME: string;
 /** require("crypto").SHA256 exists on this board. */
 declare const PK_NATIVE_SHA256: boolean;

@@ -168,7 +168,8 @@ function peakVars(): number {
  * boot is made in here (it would keep this scope, and so every step, alive).
  */
 (function () {
-  var board = PK_BOARD;
+  // Parsed from text: an object define would be a top-level variable, resident for good.
+  var board: PkBoardProfile = JSON.parse(PK_BOARD_JSON);
 
   function bootFailed(e: { code?: string; message?: string }): void {
     // A missing chip or a failed boot: say so clearly and blink red.
