@@ -42,8 +42,9 @@ function log(ev: string, d?: unknown): void {
   print(JSON.stringify({ pk: ev, t: Math.round(getTime() * 1000), d: d }));
 }
 
-// The LED pins (the rest of the board's profile is read at boot only, so it is not resident).
-var leds: PkBoardProfile["leds"];
+// The LED pins, "" for none (the rest of the board's profile is read at boot only, so it is
+// not resident; pins alone are a variable each, the profile's {pin} objects about four).
+var leds: string[] = [];
 // The blinking pattern (./led): its pin, its steps, the next step, whether it stops at its
 // end, and its timer. A string and a top-level function keep it small while a code shows
 // (an array of steps plus a closure over show()'s scope held about 60 variables for a
@@ -70,12 +71,11 @@ function show(ev: string, detail?: unknown): void {
   mem();
   if (ledTimer) clearInterval(ledTimer);
   ledTimer = null;
-  for (var i = 0; i < leds.length; i++) if (leds[i].pin) digitalWrite(leds[i].pin as string, 0);
+  for (var i = 0; i < leds.length; i++) if (leds[i]) digitalWrite(leds[i], 0);
   // Red for failures, green for success and an open window, blue for the rest.
   ledOnce = ev === "ok" || ev === "fail" || ev === "cleared";
-  var led = leds[ev === "fail" || ev === "cleared" ? 0 : ev === "ok" || ev === "window" ? 1 : 2] || leds[0];
-  if (!led || !led.pin) return;
-  ledPin = led.pin as string;
+  ledPin = leds[ev === "fail" || ev === "cleared" ? 0 : ev === "ok" || ev === "window" ? 1 : 2] || leds[0];
+  if (!ledPin) return;
   ledSeq = ledPattern(ev, detail as number[]);
   ledStep = 0;
   if (ledSeq === "1") digitalWrite(ledPin, 1);
@@ -179,7 +179,7 @@ function peakVars(): number {
 
   /** Step 1: the secure element, and its RNG for the seed. */
   function start(): void {
-    leds = board.leds;
+    for (var i = 0; i < board.leds.length; i++) leds.push((board.leds[i].pin as string) || "");
     var se = board.secureElement;
     var bus;
     if (PK_TRANSPORT === "tcp") bus = tcpBus(require("net"), cfg.se[0], cfg.se[1]);
