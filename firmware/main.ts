@@ -99,16 +99,13 @@ function noRadio(): Radio {
 }
 
 /**
- * Boot, one step per top-level function. Long-lived functions (the platform's, the
- * timer's, the console's) are top-level too: a closure made inside a boot step would keep
- * that step's whole scope chain (seed material, the chip's secret) alive for the device's
- * lifetime, and each closure costs variables of its own.
+ * What outlives boot. Long-lived functions (the platform's, the timer's, the console's)
+ * are top-level: a closure made inside a boot step would keep that step's whole scope
+ * chain (seed material, the chip's secret) alive for the device's lifetime, and each
+ * closure costs variables of its own. What only boot reads (the Storage config, the
+ * identity as read, the driver and provider handles) is declared inside boot.
  */
-var cfg: { name: string; hub: [string, number]; se: [string, number] };
-var drv: any;
 var asym: any;
-var crypto: CryptoProvider;
-var ident: { credential: Bytes; anchors: Bytes[] };
 var radio: Radio;
 var P: Pairing;
 var lastAdv = "";
@@ -170,6 +167,10 @@ function peakVars(): number {
 (function () {
   // Parsed from text: an object define would be a top-level variable, resident for good.
   var board: PkBoardProfile = JSON.parse(PK_BOARD_JSON);
+  var cfg: { name: string; hub: [string, number]; se: [string, number] };
+  var drv: any;
+  var crypto: CryptoProvider;
+  var ident: { credential: Bytes; anchors: Bytes[] };
 
   function bootFailed(e: { code?: string; message?: string }): void {
     // A missing chip or a failed boot: say so clearly and blink red.
