@@ -23,7 +23,7 @@ import { createSeDriver, seRandom } from "../src/crypto/atecc608/driver";
 import { tcpBus } from "../src/crypto/atecc608/bus";
 import { createSecureElementCrypto } from "../src/crypto/atecc608/se-crypto";
 import { readIdentity } from "../src/crypto/atecc608/identity";
-import { EdhocInitiator, EdhocResponder, edhocStep, type PeerHello } from "../src/core/edhoc/edhoc";
+import { Edhoc, edhocStep, type EdhocInitiator, type EdhocResponder, type PeerHello } from "../src/core/edhoc/edhoc";
 import { STEP_M1, STEP_M4, STEP_PARSE, STEP_SEND, STEP_VERIFY } from "../src/core/edhoc/consts";
 import { idCredByValue, readIdCredParts } from "../src/core/cred/idcred";
 import { validateChain } from "../src/core/cred/chain";
@@ -59,7 +59,7 @@ seRandom(drv, 0).then(function (r: Bytes) {
     if (ROLE === "none") return done("none");
     var ini = ROLE === "i";
     var own = { priv: se.deviceKey, cred: id.credential, idCred: idCredByValue(id.credential, null) };
-    var ed = new (ini ? EdhocInitiator : EdhocResponder)({ crypto: c, method: 3, suites: [2], creds: [own] });
+    var ed = new Edhoc({ crypto: c, method: 3, suites: [2], creds: [own] }, ini) as EdhocInitiator & EdhocResponder;
     var link: Link;
     var q: Bytes[] = [];
     var waiting: ((b: Bytes) => void) | null = null;

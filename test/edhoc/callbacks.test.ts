@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import vectors from "../vectors/rfc9529.json";
 import type { Done } from "../../src/core/async";
 import { fromHex, toHex, type Bytes } from "../../src/core/bytes";
-import { EdhocInitiator, EdhocResponder, type Message1Info, type PeerCredential, type PeerHello } from "../../src/core/edhoc/edhoc";
+import { Edhoc, EdhocInitiator, EdhocResponder, edhocStep, type Message1Info, type PeerCredential, type PeerHello } from "../../src/core/edhoc/edhoc";
+import { STEP_M1, STEP_M4, STEP_PARSE, STEP_SEND, STEP_VERIFY } from "../../src/core/edhoc/consts";
 import { errorMessage } from "../../src/core/edhoc/messages";
 import type { EadItem } from "../../src/core/edhoc/messages";
 import { edhocTestHooks } from "../../src/core/edhoc/testing";
@@ -214,6 +215,31 @@ describe("handshakes through callbacks match the promise form byte for byte", ()
       });
     }
   }
+
+  it("Edhoc(o, true) and Edhoc(o), driven by edhocStep as the pairing controller does, are byte for byte the role classes", async () => {
+    for (const method of [0, 3]) {
+      const seed = `edhoc-role-m${method}`;
+      const c0 = answering("later", seed);
+      const p0 = parties(c0);
+      const s0 = pair(c0, p0.a, p0.b, method, 2);
+      const ref = await runKP(s0.ini, s0.res, resolver(p0.b.pub), resolver(p0.a.pub));
+      const c = answering("later", seed);
+      const p = parties(c);
+      const ini = new Edhoc({ crypto: c, method, suites: [2], creds: p.a.creds }, true);
+      const res = new Edhoc({ crypto: c, suites: [2], creds: p.b.creds });
+      expect([ini.i, res.i]).toEqual([true, undefined]);
+      const step = <T>(s: Edhoc, n: number, x?: unknown) => viaK<T>("step " + n, (k) => edhocStep(s, n, x, k));
+      const m1 = await step<Bytes>(ini, STEP_M1);
+      await step(res, STEP_M1, m1);
+      const m2 = await step<Bytes>(res, STEP_SEND);
+      await step<PeerHello>(ini, STEP_PARSE, m2).then((h) => step(ini, STEP_VERIFY, resolver(p.b.pub)(h)));
+      const m3 = await step<Bytes>(ini, STEP_SEND);
+      await step<PeerHello>(res, STEP_PARSE, m3).then((h) => step(res, STEP_VERIFY, resolver(p.a.pub)(h)));
+      const m4 = await step<Bytes>(res, STEP_M4);
+      await step(ini, STEP_M4, m4);
+      expect([toHex(m1), toHex(m2), toHex(m3), toHex(m4), toHex(ini.prkOut), toHex(res.prkOut)]).toEqual([ref.m1, ref.m2, ref.m3, ref.m4, ref.prkI, ref.prkR]);
+    }
+  });
 
   it("the @noble provider itself (promises, callbacks ignored): both sides agree", async () => {
     const c = createNobleProvider();

@@ -23,7 +23,7 @@
 import { bytesEqual, concat, wipe, EMPTY, type Bytes } from "../bytes";
 import { decode, encode } from "../cbor";
 import { isPairkitError, perr } from "../errors";
-import { EdhocInitiator, EdhocResponder, edhocErrorMessage, edhocStep, type Message1Info, type PeerCredential, type PeerHello } from "../edhoc/edhoc";
+import { Edhoc as EdhocRole, type EdhocInitiator, type EdhocResponder, edhocErrorMessage, edhocStep, type Message1Info, type PeerCredential, type PeerHello } from "../edhoc/edhoc";
 import { STEP_M1, STEP_M4, STEP_PARSE, STEP_SEND, STEP_VERIFY } from "../edhoc/consts";
 import { idCredKid, type EadItem } from "../edhoc/messages";
 import { channelClose, channelOpen, channelSend, channelTick, type Channel, type Link } from "../link";
@@ -531,7 +531,7 @@ export class Pairing {
               crypto: c, method: pol.method, suites: [2], eadLabels: ini ? [EAD_SAS_NONCE] : [EAD_SAS_COMMIT, EAD_SAS_REVEAL],
               creds: [{ priv: id.priv, cred: id.cred, idCred: byKid ? idCredKid(me.kid) : idCredByValue(id.cred, id.issuer) }],
             };
-            k.ed = ed = new (ini ? EdhocInitiator : EdhocResponder)(o) as Edhoc;
+            k.ed = ed = new EdhocRole(o, ini) as Edhoc;
             if (ini) {
               if (!k.bound && pol.confirmCode) {
                 k.nI = c.randomBytes(SAS_NONCE);
