@@ -23,6 +23,8 @@ import { checkBundle } from "../../build/gate.mjs";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
 import { buildBoard } from "../../build.mjs";
 
+if (!process.env.ESPRUINO_BIN) console.log("SKIPPED: the arrow pass on the real Espruino interpreter (set ESPRUINO_BIN to an Espruino Linux binary to run it)");
+
 type Result = { code: string; map: any; stats: { expressions: number; declarations: number; bytesSaved: number; skipped: Record<string, number> } };
 
 function arrows(src: string, opts?: object): Result {

@@ -19,6 +19,8 @@ import { checkBundle } from "../../build/gate.mjs";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
 import { buildBoard } from "../../build.mjs";
 
+if (!process.env.ESPRUINO_BIN) console.log("SKIPPED: the var-joining pass on the real Espruino interpreter (set ESPRUINO_BIN to an Espruino Linux binary to run it)");
+
 type Result = { code: string; map: any; stats: { joined: number; bytesSaved: number } };
 
 function join1(src: string, opts?: object): Result {

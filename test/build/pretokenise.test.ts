@@ -15,6 +15,8 @@ import { pretokenise, detokenise, checkPretokenised, TOKEN_BASE, TOKENS, RAW_STR
 // @ts-ignore -- plain .mjs build scripts, no type declarations
 import { buildBoard } from "../../build.mjs";
 
+if (!process.env.ESPRUINO_BIN) console.log("SKIPPED: pretokenised programs on the real Espruino interpreter (set ESPRUINO_BIN to an Espruino Linux binary to run it)");
+
 const ESPRUINO_BIN = process.env.ESPRUINO_BIN || "";
 const tok = (code: string): string => pretokenise(code).text;
 const byte = (t: string): string => String.fromCharCode(TOKEN_BASE + TOKENS.indexOf(t));
