@@ -1,9 +1,11 @@
 /**
- * Interpreter cost on the real Espruino Linux build (ESPRUINO_BIN), running from Storage as a
- * device does: one EDHOC handshake per role and one session record, in x86 instructions
- * counted by valgrind's callgrind (stable from run to run) or, without valgrind, wall time. Secure-element work runs in the Node
- * simulator (execution times scaled to zero), so it is excluded; boot costs cancel out by
- * subtracting a run that boots and stops.
+ * Interpreter cost on the real Espruino Linux build (ESPRUINO_BIN) of bench/device-edhoc.ts,
+ * built as firmware is: one EDHOC handshake per role and one session record, in x86
+ * instructions counted by valgrind's callgrind (stable from run to run) or, without
+ * valgrind, wall time; run from a script file, and booted from Storage as a device boots
+ * (as text and pretokenised). Secure-element work runs in the Node simulator (execution
+ * times scaled to zero), so it is excluded; boot costs cancel out by subtracting a run
+ * that boots and stops.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
