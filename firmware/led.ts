@@ -7,9 +7,12 @@
  * Espruino subset.
  */
 
-/** The pattern for a ui event ("" = LED off); "ok", "fail" and "cleared" play once, the rest repeat. */
+/** The pattern of "ok", "fail" and "cleared", the one that plays once (the others repeat). */
+export const LED_ONCE = "111110";
+
+/** The pattern for a ui event ("" = LED off). */
 export function ledPattern(ev: string, code?: number[]): string {
-  var seq = ev === "ok" || ev === "fail" || ev === "cleared" ? "111110" : ev === "window" || ev === "replace-window" ? "10000" : ev === "busy" || ev === "replace-pending" ? "1" : "";
+  var seq = ev === "ok" || ev === "fail" || ev === "cleared" ? LED_ONCE : ev === "window" || ev === "replace-window" ? "10000" : ev === "busy" || ev === "replace-pending" ? "1" : "";
   if (ev === "code" && code) {
     for (var i = 0; i < code.length; i++) {
       for (var k = 0; k < code[i]; k++) seq += "10";

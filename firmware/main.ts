@@ -27,7 +27,7 @@ import { p256DecompressY } from "../src/crypto/device/p256";
 import type { CryptoProvider } from "../src/crypto/provider";
 import { hubRadio, type Radio } from "./transport-hub";
 import { bleRadio } from "./radio-ble";
-import { ledPattern } from "./led";
+import { LED_ONCE, ledPattern } from "./led";
 
 var Storage = require("Storage");
 var peak = 0;
@@ -73,10 +73,10 @@ function show(ev: string, detail?: unknown): void {
   ledTimer = null;
   for (var i = 0; i < leds.length; i++) if (leds[i]) digitalWrite(leds[i], 0);
   // Red for failures, green for success and an open window, blue for the rest.
-  ledOnce = ev === "ok" || ev === "fail" || ev === "cleared";
   ledPin = leds[ev === "fail" || ev === "cleared" ? 0 : ev === "ok" || ev === "window" ? 1 : 2] || leds[0];
   if (!ledPin) return;
   ledSeq = ledPattern(ev, detail as number[]);
+  ledOnce = ledSeq === LED_ONCE;
   ledStep = 0;
   if (ledSeq === "1") digitalWrite(ledPin, 1);
   else if (ledSeq) ledTimer = setInterval(blink, 200);

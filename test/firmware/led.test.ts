@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ledPattern } from "../../firmware/led";
+import { LED_ONCE, ledPattern } from "../../firmware/led";
 
 /** Reads digits back as a person would: flashes one step apart, digits four dark steps apart. */
 function readCode(seq: string): number[] {
@@ -22,6 +22,7 @@ describe("LED patterns", () => {
     expect(ledPattern("replace-window")).toBe("10000");
     expect(ledPattern("busy")).toBe("1");
     expect(ledPattern("replace-pending")).toBe("1");
+    expect(LED_ONCE).toBe("111110");
     expect(ledPattern("ok")).toBe("111110");
     expect(ledPattern("fail")).toBe("111110");
     expect(ledPattern("cleared")).toBe("111110");
@@ -36,6 +37,8 @@ describe("LED patterns", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }), (code) => {
         expect(readCode(ledPattern("code", code))).toEqual(code);
+        // Only ok, fail and cleared play once (the firmware tells them by their pattern).
+        expect(ledPattern("code", code)).not.toBe(LED_ONCE);
       }),
     );
   });
