@@ -126,7 +126,8 @@ Builds the board's bundle (unless --firmware is given) and writes it into the bo
 Storage as .bootcde with the espruino tool, so it runs from flash at every boot; then
 reads the size back to check it. What is written is the pretokenised bundle
 (dist/<B>/firmware.tok: Espruino's own token encoding of dist/<B>/firmware.js, about 14 %
-smaller, the same program); --text writes the minified JavaScript instead. --firmware
+smaller, the same program; it needs Espruino 2v26 or later on the board, as every
+profile in boards/ states); --text writes the minified JavaScript instead. --firmware
 writes the given file as it is. --config writes a JSON file as Storage "pkcfg" (the Linux
 board's device name, hub and secure-element bridge addresses).
   --port   a serial port, a Bluetooth address, or tcp://127.0.0.1:2323 for \`espruino --telnet\``,
