@@ -15,7 +15,7 @@ import { errorMessage } from "../../src/core/edhoc/messages";
 import type { EadItem } from "../../src/core/edhoc/messages";
 import { edhocTestHooks } from "../../src/core/edhoc/testing";
 import { answering, countPromises, expectEachKOnce, viaK, type Answer, type AnsweringProvider } from "./answering";
-import { makeParty, resolver, type Party } from "../helpers/edhoc";
+import { makeParty, resolver, traceCurves, tracePair, type Party, type Trace } from "../helpers/edhoc";
 import { createNobleProvider } from "../../src/crypto/noble";
 import { settledCode as code } from "../helpers/util";
 
@@ -111,15 +111,13 @@ function runKP(ini: EdhocInitiator, res: EdhocResponder, forI: Resolve, forR: Re
   return viaK("handshake", (k) => runK(ini, res, forI, forR, k, at));
 }
 
-type Trace = (typeof vectors.traces)["trace1"] & { derived: Record<string, string> };
 
 describe("RFC 9529 traces through callbacks", () => {
   for (const name of ["trace1", "trace2"] as const) {
     const t = vectors.traces[name] as unknown as Trace;
     for (const mode of [...MODES, "noble"] as const) {
       it(`${name} (method ${t.method}, suite ${t.suite}), provider answering ${mode}: messages 1-4, PRK_out and every intermediate value`, async () => {
-        const ecdhCrv = t.suite === 2 ? 1 : 4;
-        const authCrv = t.suite === 2 ? 1 : t.method === 0 ? 6 : 4;
+        const { ecdhCrv } = traceCurves(t);
         let c;
         if (mode === "noble") {
           // The @noble provider itself (it ignores callbacks and returns promises), with
@@ -133,23 +131,8 @@ describe("RFC 9529 traces through callbacks", () => {
           c = answering(mode);
           c.eph.push(fromHex(t.X), fromHex(t.Y));
         }
-        const skI = c.importPrivateKey(authCrv, fromHex(t.SK_I));
-        const skR = c.importPrivateKey(authCrv, fromHex(t.SK_R));
-        const suites = Array.isArray(t.suitesI) ? (t.suitesI as number[]) : [t.suitesI as number];
-        const seen: Record<string, Record<string, string>> = { I: {}, R: {} };
-        let role = "I";
-        edhocTestHooks.trace = (n, v) => {
-          seen[role][n] = toHex(v);
-        };
-        const ini = new EdhocInitiator({
-          crypto: c, method: t.method, suites, selected: t.suite, connId: fromHex(t.C_I),
-          creds: [{ priv: skI.priv, cred: fromHex(t.CRED_I), idCred: fromHex(t.ID_CRED_I) }],
-        });
-        const res = new EdhocResponder({
-          crypto: c, suites: [t.suite], connId: fromHex(t.C_R),
-          creds: [{ priv: skR.priv, cred: fromHex(t.CRED_R), idCred: fromHex(t.ID_CRED_R) }],
-        });
-        const r = await runKP(ini, res, () => ({ cred: fromHex(t.CRED_R), pub: skR.pub }), () => ({ cred: fromHex(t.CRED_I), pub: skI.pub }), (x) => (role = x));
+        const { ini, res, skI, skR, seen, at } = tracePair(c, t);
+        const r = await runKP(ini, res, () => ({ cred: fromHex(t.CRED_R), pub: skR.pub }), () => ({ cred: fromHex(t.CRED_I), pub: skI.pub }), at);
         expect([r.m1, r.m2, r.m3, r.m4]).toEqual([t.message_1, t.message_2, t.message_3, t.message_4]);
         expect(r.prkI).toBe(t.PRK_out);
         expect(r.prkR).toBe(t.PRK_out);

@@ -4,13 +4,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import vectors from "../vectors/rfc9529.json";
 import { fromHex, toHex } from "../../src/core/bytes";
-import { EdhocInitiator, EdhocResponder } from "../../src/core/edhoc/edhoc";
 import { edhocExporter, prkExporter } from "../../src/core/edhoc/kdf";
 import { edhocTestHooks } from "../../src/core/edhoc/testing";
 import { createNobleProvider } from "../../src/crypto/noble";
 import type { KeyPair } from "../../src/crypto/provider";
+import { traceCurves, tracePair, type Trace } from "../helpers/edhoc";
 
-type Trace = (typeof vectors.traces)["trace1"] & { derived: Record<string, string> };
 
 afterEach(() => {
   edhocTestHooks.trace = null;
@@ -21,36 +20,19 @@ async function runTrace(t: Trace) {
   // The traces' ephemeral keys, injected through the provider (what a device's secure element would generate).
   let eph: ((crv: number) => Promise<KeyPair>) | null = null;
   const c = Object.assign(Object.create(noble), { generateKeyPair: (crv: number) => (eph ? eph(crv) : noble.generateKeyPair(crv)) }) as typeof noble;
-  const ecdhCrv = t.suite === 2 ? 1 : 4;
-  const authCrv = t.suite === 2 ? 1 : t.method === 0 ? 6 : 4;
-  const skI = c.importPrivateKey(authCrv, fromHex(t.SK_I));
-  const skR = c.importPrivateKey(authCrv, fromHex(t.SK_R));
-  const suites = Array.isArray(t.suitesI) ? (t.suitesI as number[]) : [t.suitesI as number];
-  const seen: Record<string, Record<string, string>> = { I: {}, R: {} };
-  let role = "I";
-  edhocTestHooks.trace = (name, v) => {
-    seen[role][name] = toHex(v);
-  };
+  const { ecdhCrv } = traceCurves(t);
+  const { ini, res, skI, skR, seen, at } = tracePair(c, t);
   const ephFor = (hex: string) => async (crv: number) => {
     expect(crv).toBe(ecdhCrv);
     return c.importPrivateKey(crv, fromHex(hex));
   };
 
-  const ini = new EdhocInitiator({
-    crypto: c, method: t.method, suites, selected: t.suite, connId: fromHex(t.C_I),
-    creds: [{ priv: skI.priv, cred: fromHex(t.CRED_I), idCred: fromHex(t.ID_CRED_I) }],
-  });
-  const res = new EdhocResponder({
-    crypto: c, suites: [t.suite], connId: fromHex(t.C_R),
-    creds: [{ priv: skR.priv, cred: fromHex(t.CRED_R), idCred: fromHex(t.ID_CRED_R) }],
-  });
-
-  role = "I";
+  at("I");
   eph = ephFor(t.X);
   const m1 = await ini.message1();
   expect(toHex(m1)).toBe(t.message_1);
 
-  role = "R";
+  at("R");
   eph = ephFor(t.Y);
   const info1 = await res.processMessage1(m1);
   expect(toHex(info1.connId)).toBe(t.C_I);
@@ -58,7 +40,7 @@ async function runTrace(t: Trace) {
   const m2 = await res.message2();
   expect(toHex(m2)).toBe(t.message_2);
 
-  role = "I";
+  at("I");
   const hello2 = await ini.parseMessage2(m2);
   expect(toHex(hello2.connId)).toBe(t.C_R);
   expect(toHex(hello2.idCred)).toBe(t.ID_CRED_R);
@@ -66,14 +48,14 @@ async function runTrace(t: Trace) {
   const m3 = await ini.message3();
   expect(toHex(m3)).toBe(t.message_3);
 
-  role = "R";
+  at("R");
   const hello3 = await res.parseMessage3(m3);
   expect(toHex(hello3.idCred)).toBe(t.ID_CRED_I);
   await res.verifyMessage3({ cred: fromHex(t.CRED_I), pub: skI.pub });
   const m4 = await res.message4();
   expect(toHex(m4)).toBe(t.message_4);
 
-  role = "I";
+  at("I");
   expect(await ini.processMessage4(m4)).toEqual([]);
 
   expect(toHex(ini.prkOut)).toBe(t.PRK_out);

@@ -1,5 +1,8 @@
-// Test helpers: parties with CCS credentials and a complete in-memory handshake.
-import { bytesEqual, type Bytes } from "../../src/core/bytes";
+// Test helpers: parties with CCS credentials, a complete in-memory handshake, and the
+// parties of an RFC 9529 trace.
+import vectors from "../vectors/rfc9529.json";
+import { bytesEqual, fromHex, toHex, type Bytes } from "../../src/core/bytes";
+import { edhocTestHooks } from "../../src/core/edhoc/testing";
 import { ccsIdCred, ccsInfo, makeCcs } from "../../src/core/edhoc/ccs";
 import { EdhocInitiator, EdhocResponder, type OwnCredential, type PeerCredential, type PeerHello } from "../../src/core/edhoc/edhoc";
 import type { EadItem } from "../../src/core/edhoc/messages";
@@ -61,4 +64,38 @@ export async function handshake(ini: EdhocInitiator, res: EdhocResponder, iKnows
   sizes.push(m4.length);
   const ead4 = await ini.processMessage4(m4);
   return { sizes, info1, h2, h3, ead4 };
+}
+
+/** An RFC 9529 trace of test/vectors/rfc9529.json, with its derived intermediate values. */
+export type Trace = (typeof vectors.traces)["trace1"] & { derived: Record<string, string> };
+
+/** The trace's curves: of the ephemeral ECDH keys, and of the authentication keys. */
+export function traceCurves(t: Trace): { ecdhCrv: number; authCrv: number } {
+  return { ecdhCrv: t.suite === 2 ? 1 : 4, authCrv: t.suite === 2 ? 1 : t.method === 0 ? 6 : 4 };
+}
+
+/**
+ * Both parties of a trace over provider c (its ephemeral keys are the caller's business):
+ * their static keys, connection identifiers and credentials from the trace, and the
+ * intermediate values each side derives, recorded under the role set with at(role).
+ */
+export function tracePair(c: NobleProvider, t: Trace) {
+  const { authCrv } = traceCurves(t);
+  const skI = c.importPrivateKey(authCrv, fromHex(t.SK_I));
+  const skR = c.importPrivateKey(authCrv, fromHex(t.SK_R));
+  const suites = Array.isArray(t.suitesI) ? (t.suitesI as number[]) : [t.suitesI as number];
+  const seen: Record<string, Record<string, string>> = { I: {}, R: {} };
+  let role = "I";
+  edhocTestHooks.trace = (name, v) => {
+    seen[role][name] = toHex(v);
+  };
+  const ini = new EdhocInitiator({
+    crypto: c, method: t.method, suites, selected: t.suite, connId: fromHex(t.C_I),
+    creds: [{ priv: skI.priv, cred: fromHex(t.CRED_I), idCred: fromHex(t.ID_CRED_I) }],
+  });
+  const res = new EdhocResponder({
+    crypto: c, suites: [t.suite], connId: fromHex(t.C_R),
+    creds: [{ priv: skR.priv, cred: fromHex(t.CRED_R), idCred: fromHex(t.ID_CRED_R) }],
+  });
+  return { ini, res, skI, skR, seen, at: (r: string) => (role = r) };
 }
