@@ -1,5 +1,5 @@
 /**
- * Checks shared by the tests of the bundle passes (arrows.test.ts, joinvars.test.ts): a
+ * Checks shared by the tests of the bundle passes (arrows, joinvars, pretokenise): a
  * program's printed output in Node and on the real interpreter, and that every identifier
  * of a rewritten bundle still maps to the source position it had before.
  */
@@ -37,6 +37,22 @@ export function withEspruino(bin: string, fn: (run: (code: string | Uint8Array, 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * On the real interpreter bin: each program prints something, and prints the same after
+ * each of the passes (a pass returns text or the bytes to run). The first `matchNode`
+ * programs must also print what Node prints.
+ */
+export function expectSameOnEspruino(bin: string, programs: string[], passes: ((src: string) => string | Uint8Array)[], matchNode = 0): void {
+  withEspruino(bin, (run) => {
+    programs.forEach((src, i) => {
+      const before = run(src, `p${i}.js`);
+      expect(before, src).not.toMatch(/^\(no output\)/);
+      if (i < matchNode) expect(before, src).toBe(runNode(src));
+      passes.forEach((pass, j) => expect(run(pass(src), `p${i}-${j}.js`), src).toBe(before));
+    });
+  });
 }
 
 function identifiers(code: string): { name: string; start: number }[] {
