@@ -61,10 +61,6 @@ function isAscii(s) {
   return true;
 }
 
-function isWordChar(c) {
-  return /[A-Za-z0-9_$]/.test(c);
-}
-
 /**
  * Encodes minified JavaScript as Espruino pretokenised code.
  * @param {string} code
@@ -79,7 +75,7 @@ export function pretokenise(code, opts) {
   var out = [];
   var stats = { tokens: 0, strings: 0, ints: 0 };
   // lastText: the previous piece ended in a character that could join the next one (not a token byte).
-  var lastEnd = 0, lastText = false, first = true;
+  var lastEnd = 0, lastText = false;
   var tz = acorn.tokenizer(code, { ecmaVersion: ECMA });
   for (;;) {
     var t = tz.getToken();
@@ -89,6 +85,7 @@ export function pretokenise(code, opts) {
     var end = t.end;
     var src = code.slice(t.start, t.end);
     var piece = null; // an encoded token (never joins with its neighbours)
+    var kind = "tokens";
     if (t.type === acorn.tokTypes.backQuote) {
       // Template literal: copy its whole text, including any nested ${...}.
       var depth = 0, u;
@@ -103,26 +100,20 @@ export function pretokenise(code, opts) {
     } else if (t.type === acorn.tokTypes.string && isAscii(t.value) && t.value.length > 0 && t.value.length < 65536) {
       var n = t.value.length;
       piece = (n < 256 ? String.fromCharCode(RAW_STRING8, n) : String.fromCharCode(RAW_STRING16, n & 255, n >> 8)) + t.value;
-      stats.strings++;
+      kind = "strings";
     } else if (t.type === acorn.tokTypes.num && Number.isInteger(t.value) && t.value >= 0 && t.value < 32768) {
       var v = t.value;
       var enc = v === 0 ? String.fromCharCode(RAW_INT0) : v < 128 ? String.fromCharCode(RAW_INT8, v) : String.fromCharCode(RAW_INT16, v & 255, v >> 8);
-      if (enc.length <= src.length) {
-        piece = enc;
-        stats.ints++;
-      }
+      if (enc.length <= src.length) piece = enc;
+      kind = "ints";
     } else if (t.type !== acorn.tokTypes.regexp && t.type !== acorn.tokTypes.string && TOKENS.indexOf(src) >= 0 && !KEEP_TEXT[src]) {
       piece = String.fromCharCode(TOKEN_BASE + TOKENS.indexOf(src));
-      stats.tokens++;
     }
     // No NUL byte ever: a reader that takes code as a C string (the Linux build loading a
     // script file) would end the program there. 128..255 and multiples of 256 stay text.
-    if (piece !== null && piece.indexOf("\0") >= 0) {
-      if (t.type === acorn.tokTypes.string) stats.strings--;
-      else stats.ints--;
-      piece = null;
-    }
-    if (!first && gap.length) {
+    if (piece !== null && piece.indexOf("\0") >= 0) piece = null;
+    if (piece !== null) stats[kind]++;
+    if (out.length && gap.length) {
       if (gap.indexOf("\n") >= 0) out.push("\n");
       else if (lastText && piece === null) out.push(" ");
     }
@@ -134,7 +125,6 @@ export function pretokenise(code, opts) {
       lastText = true;
     }
     lastEnd = end;
-    first = false;
   }
   var text = out.join("");
   return { text: text, bytes: text.length, stats: stats };
