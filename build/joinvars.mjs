@@ -13,7 +13,7 @@
 // second (a comment there keeps them apart). let/const, for-loop heads, statements that are
 // the body of an if/while/label, and declarations in different blocks or functions are left
 // alone. The text is edited by ranges, so everything else stays byte for byte, and the
-// source map is moved along (remapSourceMap of build/arrows.mjs).
+// source map is moved along (remapSourceMap of build/sourcemap.mjs).
 //
 // Why this changes nothing: `var a=X;var b=Y` and `var a=X,b=Y` declare the same names in
 // the same scope and evaluate X, then create b and evaluate Y, in the same order. Espruino
@@ -24,7 +24,8 @@
 // not the statement, so joining hides nothing from it.
 //
 //   joinVars(code, { map }) -> { code, map, stats: { joined, bytesSaved } }
-import { parse, remapSourceMap } from "./arrows.mjs";
+import { parse } from "./arrows.mjs";
+import { remapSourceMap } from "./sourcemap.mjs";
 
 // Nothing but `;`, white space and the keyword between two declarations.
 var GAP = /^[ \t\r\n]*;?[ \t\r\n]*var(?![\w$])[ \t\r\n]*$/;

@@ -9,84 +9,11 @@
 // that is provably the same class: the outer variable is never reassigned and no inner
 // declaration shadows it where the class mentions itself.
 //
-// The source map is updated: columns after each edit on the same generated line shift
-// by the change in length.
+// The source map moves along (remapSourceMap of build/sourcemap.mjs, as for the other
+// rewrites).
 import * as acorn from "acorn";
 import { analyzeScopes, resolve } from "./scope.mjs";
-
-var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-var B64I = {};
-for (var i = 0; i < B64.length; i++) B64I[B64[i]] = i;
-
-function decodeSegment(seg) {
-  var out = [];
-  var value = 0;
-  var shift = 0;
-  for (var c of seg) {
-    var digit = B64I[c];
-    value += (digit & 31) << shift;
-    if (digit & 32) shift += 5;
-    else {
-      out.push(value & 1 ? -(value >>> 1) : value >>> 1);
-      value = 0;
-      shift = 0;
-    }
-  }
-  return out;
-}
-
-function encodeValue(v) {
-  var x = v < 0 ? (-v << 1) | 1 : v << 1;
-  var s = "";
-  do {
-    var digit = x & 31;
-    x >>>= 5;
-    if (x > 0) digit |= 32;
-    s += B64[digit];
-  } while (x > 0);
-  return s;
-}
-
-/** Shifts generated columns: edits = [{ line (0-based), column (0-based, end of the replaced text), delta }]. */
-export function shiftSourceMap(map, edits) {
-  if (!map || !edits.length) return map;
-  var byLine = new Map();
-  for (var e of edits) {
-    if (!byLine.has(e.line)) byLine.set(e.line, []);
-    byLine.get(e.line).push(e);
-  }
-  var lines = map.mappings.split(";");
-  for (var entry of byLine) {
-    var ln = entry[0];
-    var lineEdits = entry[1];
-    if (ln >= lines.length || !lines[ln]) continue;
-    var segs = lines[ln].split(",").map(decodeSegment);
-    var col = 0;
-    var abs = segs.map(function (s) { col += s[0]; return col; });
-    var shifted = abs.map(function (c) {
-      var d = 0;
-      for (var le of lineEdits) if (c >= le.column) d += le.delta;
-      return c + d;
-    });
-    var prev = 0;
-    lines[ln] = segs.map(function (s, k) {
-      var rel = shifted[k] - prev;
-      prev = shifted[k];
-      return [encodeValue(rel)].concat(s.slice(1).map(encodeValue)).join("");
-    }).join(",");
-  }
-  return Object.assign({}, map, { mappings: lines.join(";") });
-}
-
-function lineColOf(code, offset) {
-  var line = 0;
-  var last = -1;
-  for (var k = code.indexOf("\n"); k >= 0 && k < offset; k = code.indexOf("\n", k + 1)) {
-    line++;
-    last = k;
-  }
-  return { line: line, column: offset - last - 1 };
-}
+import { remapSourceMap } from "./sourcemap.mjs";
 
 /** Parses a bundle as a script, else as a module; null when neither parses. */
 export function parseLoose(code) {
@@ -137,15 +64,12 @@ export function fixClassSelfNames(code, map) {
   }
   if (!edits.length) return { code: code, map: map, renamed: renamed };
   edits.sort(function (a, b) { return a.start - b.start; });
-  var mapEdits = [];
   var out = "";
   var pos = 0;
   for (var ed of edits) {
     out += code.slice(pos, ed.start) + ed.text;
     pos = ed.end;
-    var lc = lineColOf(code, ed.end);
-    mapEdits.push({ line: lc.line, column: lc.column, delta: ed.text.length - (ed.end - ed.start) });
   }
   out += code.slice(pos);
-  return { code: out, map: map ? shiftSourceMap(map, mapEdits) : map, renamed: renamed };
+  return { code: out, map: map ? remapSourceMap(map, code, out, edits) : map, renamed: renamed };
 }

@@ -17,7 +17,9 @@ import * as acorn from "acorn";
 import * as esbuild from "esbuild";
 import fc from "fast-check";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
-import { arrowFunctions, remapSourceMap } from "../../build/arrows.mjs";
+import { arrowFunctions } from "../../build/arrows.mjs";
+// @ts-ignore -- plain .mjs build scripts, no type declarations
+import { remapSourceMap } from "../../build/sourcemap.mjs";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
 import { checkBundle } from "../../build/gate.mjs";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
