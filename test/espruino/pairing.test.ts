@@ -2,7 +2,8 @@
  * The device firmware on the real Espruino interpreter (ESPRUINO_BIN = an Espruino Linux
  * build, 2v29): devices boot from Storage, pair by button over the TCP hub with their
  * ATECC608s simulated behind TCP bridges; a third replaces one of them and the evicted
- * unit is refused. Prints one JSON line per device with the peak variable count.
+ * unit is refused. Prints one JSON line per device with the peak variable count and the
+ * bytes its Storage holds, which must fit the Puck.js's Storage.
  * Skipped, saying so, without ESPRUINO_BIN.
  */
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,6 +17,7 @@ describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () =>
   let lab: Lab;
   let bundleBytes = 0;
   let storedBytes = 0;
+  let storageBytes = 0;
   afterAll(async () => {
     if (lab) await lab.close();
   });
@@ -27,6 +29,7 @@ describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () =>
     expect(b.stored, b.errors.join("\n")).toBeTruthy();
     bundleBytes = b.code.length;
     storedBytes = b.storedBytes;
+    storageBytes = b.board.storageBytes;
     // Flash holds the pretokenised bundle, as `pairkit flash` writes it.
     lab = await startLab(b.stored);
     const [a, bb, c] = [await lab.add("lamp-a"), await lab.add("lamp-b"), await lab.add("lamp-c")];
@@ -77,16 +80,28 @@ describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () =>
 
     for (const d of [a, bb, c]) {
       const peak = await peakOf(d);
+      // What the device's Storage holds now (firmware, its config, bindings and deny-list
+      // records, each with Espruino's file header and padding): the reason for the byte
+      // budget is that all of it must fit the Puck.js's Storage, which the linux board
+      // stands in for (its own Storage is 256 KB, so the interpreter would not say).
+      const flash = await ask(d, "flash", "require('Storage').getStats()");
       const result = d === bb ? "refused" : "ok";
-      console.log(JSON.stringify({ device: d.name, result, peakVars: peak, bundleBytes, storedBytes, ms: d === a ? paired - d.started : Date.now() - d.started }));
+      console.log(JSON.stringify({ device: d.name, result, peakVars: peak, bundleBytes, storedBytes, flashBytes: flash.fileBytes, ms: d === a ? paired - d.started : Date.now() - d.started }));
+      expect(flash.fileBytes, JSON.stringify(flash)).toBeGreaterThan(storedBytes);
+      expect(flash.fileBytes, JSON.stringify(flash)).toBeLessThanOrEqual(storageBytes);
     }
   }, 240000);
 });
 
-async function peakOf(d: EspDevice): Promise<number> {
+/** Evaluates js on the device's REPL and returns its value (undefined after 5 s). */
+async function ask(d: EspDevice, tag: string, js: string): Promise<any> {
   const n = d.events.length;
-  d.repl('print(JSON.stringify({pk:"peak",d:PK.peak()}))');
+  d.repl(`print(JSON.stringify({pk:"${tag}",d:${js}}))`);
   const end = Date.now() + 5000;
-  while (Date.now() < end && d.seen("peak", n).length === 0) await new Promise((r) => setTimeout(r, 50));
-  return d.seen("peak", n)[0]?.d ?? -1;
+  while (Date.now() < end && d.seen(tag, n).length === 0) await new Promise((r) => setTimeout(r, 50));
+  return d.seen(tag, n)[0]?.d;
+}
+
+async function peakOf(d: EspDevice): Promise<number> {
+  return (await ask(d, "peak", "PK.peak()")) ?? -1;
 }
