@@ -173,4 +173,17 @@ describe("CA directories", () => {
     expect(await code(() => revoke(line, ["x"]))).toBe("CA_NOT_ROOT");
     expect(await code(() => revoke(root, ["x", "y"], 3))).toBe("DENY_TOO_LARGE");
   });
+
+  it("revoke refuses a deny list too large for a device's flash record, and publishes nothing", async () => {
+    // 64 entries (within the entry bound) of 64-character subjects: 4,309 bytes signed.
+    const before = readFileSync(join(tmp, "root", "denylist.cbor"));
+    const ids = Array.from({ length: 62 }, (_, i) => ("big-" + i + "-").padEnd(64, "x"));
+    const e = await revoke(root, ids).then(() => null, (x) => x);
+    expect(e?.code).toBe("DENY_TOO_LARGE");
+    expect(e?.message).toMatch(/bytes; a device stores at most 4096/);
+    expect(readFileSync(join(tmp, "root", "denylist.cbor"))).toEqual(before);
+    // Shorter subjects fit: the same count is accepted.
+    const ok = await revoke(root, ids.map((s) => s.slice(0, 40)));
+    expect(ok.list.revoked.length).toBe(64);
+  });
 });

@@ -33,7 +33,11 @@ export const MAX_MODEL = 32;
 /** A chain is at most root -> one intermediate -> end entity, so path lengths are 0 or 1. */
 export const MAX_PATH_LEN = 1;
 
-/** Default bound on deny-list entries, sized for a Puck.js (64 entries of up to 64 bytes fit one Storage page). */
+/**
+ * Default bound on deny-list entries. The signed list must also fit a device's flash
+ * record (MAX_RECORD, 4096 bytes), which the CA checks when it signs: 64 subjects of up
+ * to about 60 characters (64 of 64 characters come to 4,309 bytes).
+ */
 export const DENY_MAX_ENTRIES = 64;
 
 /** pairkit COSE header parameter (private use): the issuing intermediate CA's CWT. */

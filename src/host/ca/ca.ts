@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { p256 } from "@noble/curves/nist.js";
 import { bytesEqual, fromHex, toHex, wipe, type Bytes } from "../../core/bytes";
 import { perr } from "../../core/errors";
+import { MAX_RECORD } from "../../core/store/records";
 import {
   DENY_MAX_ENTRIES, MAX_DEVICE_CRED, MAX_MODEL, MAX_NAME, assembleSigned, checkName, encodeClaims, encodeDenyPayload,
   kidOf, parseCredential, parseDenyList, signedProtected, toBeSigned, validateChain, verifyAnchor, verifyDenyList,
@@ -441,6 +442,9 @@ export async function revoke(ca: LoadedCa, ids: string[], maxEntries?: number): 
   var prot = signedProtected(ca.cred.kid);
   var sig = await ca.crypto.sign(ca.priv, toBeSigned(prot, payload));
   var bytes = assembleSigned(prot, payload, sig);
+  // Devices keep the list as one flash record: a list they cannot store would leave the
+  // revocation unapplied on every device, so it is not published.
+  if (bytes.length > MAX_RECORD) throw perr("DENY_TOO_LARGE", `the signed deny list would be ${bytes.length} bytes; a device stores at most ${MAX_RECORD}`);
   var parsed = parseDenyList(bytes, max);
   var path = join(ca.dir, `denylist-${version}.cbor`);
   writeFileAtomic(path, bytes, 0o644, true);
