@@ -60,12 +60,22 @@ describe("power-loss-safe records", () => {
     expect(dec(loadRecord(fs, sha256, "b")?.data)).toBe("old");
   });
 
-  it("a failed write is a typed error and keeps the previous version", () => {
+  it("a failed write (Storage full: a plain Error from Espruino) is STORE_VERIFY and keeps the previous version", () => {
     const fs = new FakeFlash();
     saveRecord(fs, sha256, "b", enc("old"));
     fs.failWrites = true;
-    expect(() => saveRecord(fs, sha256, "b", enc("new"))).toThrow();
+    let e: unknown;
+    try {
+      saveRecord(fs, sha256, "b", enc("new"));
+    } catch (x) {
+      e = x;
+    }
+    expect(isPairkitError(e) && e.code).toBe("STORE_VERIFY");
     fs.failWrites = false;
+    expect(dec(loadRecord(fs, sha256, "b")?.data)).toBe("old");
+    // A store that returns false instead of throwing is the same failure.
+    const quiet = { readArrayBuffer: (n: string) => fs.readArrayBuffer(n), write: () => false, erase: () => {} };
+    expect(() => saveRecord(quiet, sha256, "b", enc("new"))).toThrow(expect.objectContaining({ code: "STORE_VERIFY" }));
     expect(dec(loadRecord(fs, sha256, "b")?.data)).toBe("old");
   });
 

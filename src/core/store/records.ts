@@ -28,7 +28,10 @@ import { perr } from "../errors";
 export interface FlashStore {
   /** The file's bytes, or undefined when there is no such file. */
   readArrayBuffer(name: string): ArrayBuffer | undefined;
-  /** Writes the whole file; false (or a throw: power loss in tests) when it could not. */
+  /**
+   * Writes the whole file; false or a plain Error (Espruino: Storage full) when it could
+   * not. A typed error (power loss in tests) is passed on.
+   */
   write(name: string, data: Bytes): boolean;
   erase(name: string): void;
 }
@@ -83,8 +86,15 @@ export function saveRecord(fs: FlashStore, sha256: (b: Bytes) => Bytes, name: st
   b.set([0x50, 0x4b, 1, v >>> 24, v >> 16, v >> 8, v, n >> 8, n]);
   b.set(data, 9);
   b.set(sha256(b.subarray(0, 9 + n)).subarray(0, 8), 9 + n);
-  var back = fs.write(f, b) && fs.readArrayBuffer(f);
-  if (!back || !bytesEqual(new Uint8Array(back), b)) throw perr("STORE_VERIFY", "record was not written, or did not read back correctly");
+  var back;
+  try {
+    back = fs.write(f, b) && fs.readArrayBuffer(f);
+  } catch (e) {
+    // Espruino's Storage throws a plain Error when it is full; that is a write that did not
+    // happen. A typed error (the simulator's power cut) goes on as it is.
+    if (e && (e as any).code) throw e;
+  }
+  if (!back || !bytesEqual(new Uint8Array(back), b)) throw perr("STORE_VERIFY", "record was not written (or Storage is full), or did not read back correctly");
   if (at[0] >= 0) fs.erase(name + (at[0] ? ".1" : ".0"));
   return v;
 }
