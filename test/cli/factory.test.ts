@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
 import { pretokenise } from "../../build/pretokenise.mjs";
+import { storageFit } from "../../src/host/commands/factory";
 
 const ROOT = join(__dirname, "..", "..");
 const BIN = join(ROOT, "bin", "pairkit.mjs");
@@ -46,6 +47,36 @@ describe("pairkit provision-device", () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/already provisioned/);
   }, 60000);
+});
+
+describe("pairkit flash: Storage size", () => {
+  it("refuses files that do not fit the board's Storage before writing anything", () => {
+    // Pixl.js: 36,864 bytes of Storage. Port 9 has no listener: reaching the tool at all
+    // would fail with FLASH_FAILED instead.
+    const fw = join(dir, "big.tok");
+    writeFileSync(fw, Buffer.alloc(36_833, 0x41));
+    const r = run(["flash", "--board", "pixljs", "--port", "tcp://127.0.0.1:9", "--firmware", fw]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/FLASH_TOO_LARGE/);
+    expect(r.stderr).toMatch(/need 36868 bytes of Storage with their headers; pixljs has 36864/);
+    expect(r.stderr).not.toMatch(/FLASH_CONNECT|FLASH_FAILED/);
+  });
+
+  it("warns when little Storage would be left for the device's records", () => {
+    const fw = join(dir, "mid.tok");
+    writeFileSync(fw, Buffer.alloc(40_000, 0x41));
+    const r = run(["flash", "--board", "mdbt42q", "--port", "tcp://127.0.0.1:9", "--firmware", fw]);
+    expect(r.stderr).toMatch(/warning: 928 bytes of mdbt42q's Storage are left for the device's records/);
+    // It went on to the tool, which found nothing at port 9: said once, not retried.
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/FLASH_CONNECT: could not reach the board at tcp:\/\/127\.0\.0\.1:9: ECONNREFUSED/);
+    expect(r.stderr).not.toMatch(/writing again/);
+  }, 60000);
+
+  it("counts Espruino's 32-byte file header and 4-byte padding", () => {
+    expect(storageFit(40960, [34838])).toEqual({ need: 34872, left: 6088 });
+    expect(storageFit(100, [1, 4, 5])).toEqual({ need: 32 * 3 + 4 + 4 + 8, left: 100 - 112 });
+  });
 });
 
 const ESP = process.env.ESPRUINO_BIN || "";

@@ -2,7 +2,8 @@
  * The power-loss-safe records on the real Espruino interpreter (ESPRUINO_BIN = an Espruino
  * 2v29 Linux build) over its own `require("Storage")`, as a device uses them: versions,
  * a damaged copy skipped, and a full Storage (which makes Storage.write throw a plain
- * Error) reported as STORE_VERIFY with the previous version kept. Power cuts are the fake
+ * Error) reported as STORE_VERIFY with the previous version kept; and what files cost in
+ * Storage, as `pairkit flash` counts them. Power cuts are the fake
  * Storage's job (records.test.ts); this checks that the real module behaves as the fake
  * assumes. Skipped, saying so, without ESPRUINO_BIN.
  */
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { storageFit } from "../../src/host/commands/factory";
 
 const BIN = process.env.ESPRUINO_BIN;
 const SRC = join(__dirname, "..", "..", "src");
@@ -28,6 +30,10 @@ var fails = 0;
 function check(name, ok) { print((ok ? "OK " : "FAIL ") + name); if (!ok) fails++; }
 function code(f) { try { f(); return "none"; } catch (e) { return e.code || ("untyped " + e); } }
 
+// What files cost in Storage (pairkit flash's storageFit counts the same way).
+S.write("sz1", bytes(1, 1)); S.write("sz4", bytes(4, 1)); S.write("sz5", bytes(5, 1)); S.write("sz1000", bytes(1000, 1));
+print("FILEBYTES=" + S.getStats().fileBytes);
+["sz1", "sz4", "sz5", "sz1000"].forEach(function (n) { S.erase(n); });
 check("no record yet", loadRecord(S, sha, "pkt") === null);
 var v;
 for (var i = 1; i <= 3; i++) v = saveRecord(S, sha, "pkt", bytes(300, i));
@@ -71,6 +77,7 @@ describe.skipIf(!BIN)("records over the real interpreter's Storage", () => {
       const text = r.stdout + r.stderr;
       console.log(text.split("\n").filter((l) => /^(OK|FAIL|DONE|FAILED)/.test(l.trim())).join("\n"));
       expect(text).toMatch(/^DONE/m);
+      expect(Number(/FILEBYTES=(\d+)/.exec(text)?.[1])).toBe(storageFit(1 << 20, [1, 4, 5, 1000]).need);
       expect(text).not.toMatch(/FAIL |Uncaught/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -77,6 +77,23 @@ links between devices (src/host/sim/hub.ts). Runs until killed.`,
   },
 };
 
+/**
+ * Storage left to a device's own records: a bindings record and a deny list, each in two
+ * copies while it is updated (src/core/store/records.ts), at sizes a product reaches in
+ * use (about 500 and 1,200 bytes signed; docs/device-memory.md).
+ */
+export const DATA_RESERVE = 4096;
+
+/**
+ * What files of these sizes take in an Espruino Storage of storageBytes (each file has a
+ * 32-byte header and is padded to 4 bytes: src/jsflash.c, 2v29), and what is left.
+ */
+export function storageFit(storageBytes: number, sizes: number[]): { need: number; left: number } {
+  let need = 0;
+  for (const n of sizes) need += 32 + Math.ceil(n / 4) * 4;
+  return { need, left: storageBytes - need };
+}
+
 /** Runs the `espruino` tool (the npm package's CLI) against a board. */
 function espruinoTool(port: string, board: string, extra: string[]): string {
   const req = createRequire(import.meta.url);
@@ -92,6 +109,12 @@ function espruinoTool(port: string, board: string, extra: string[]): string {
   writeFileSync(boardJson, JSON.stringify({ info: { name: board, builtin_modules: ["Storage", "crypto", "net", "Flash", "heatshrink"] } }));
   const r = spawnSync(process.execPath, [cli, "--no-ble", "--board", boardJson, "-p", port, ...extra], { encoding: "utf8", timeout: 120000 });
   if (r.status !== 0) throw perr("FLASH_FAILED", `espruino tool failed (${r.status}): ${(r.stderr || r.stdout || "").trim().split("\n").slice(-3).join(" ")}`);
+  // The tool (0.1.67) exits with 0 when it cannot reach the board; it says so on stderr.
+  const err = r.stderr || "";
+  if (/Unable to connect!|RECEIVE ERROR/.test(err)) {
+    const why = /"code":"(\w+)"/.exec(err)?.[1] || err.trim().split("\n").filter((l) => !/Unable to connect!/.test(l)).pop() || "no answer";
+    throw perr("FLASH_CONNECT", `could not reach the board at ${port}: ${why}`);
+  }
   return r.stdout;
 }
 
@@ -129,7 +152,10 @@ reads the size back to check it. What is written is the pretokenised bundle
 smaller, the same program; it needs Espruino 2v26 or later on the board, as every
 profile in boards/ states); --text writes the minified JavaScript instead. --firmware
 writes the given file as it is. --config writes a JSON file as Storage "pkcfg" (the Linux
-board's device name, hub and secure-element bridge addresses).
+board's device name, hub and secure-element bridge addresses). Files that do not fit the
+board's Storage (boards/<B>.json storageBytes, with Espruino's file headers) are refused
+before anything is written; a warning says when less than ${DATA_RESERVE} bytes would be left
+for the device's records.
   --port   a serial port, a Bluetooth address, or tcp://127.0.0.1:2323 for \`espruino --telnet\``,
   async run(args) {
     const p = parseArgs(args, { values: ["board", "port", "firmware", "config"], flags: ["text"] });
@@ -146,6 +172,18 @@ board's device name, hub and secure-element bridge addresses).
     if (!existsSync(fw)) throw perr("FILE_READ", `no firmware at ${fw}`);
     const files = [{ name: ".bootcde", path: fw }];
     if (p.values.config) files.push({ name: "pkcfg", path: p.values.config });
+    const { loadBoard } = await import(pathToFileURL(join(repoRoot(), "build", "boards.mjs")).href);
+    let storageBytes = 0;
+    try {
+      storageBytes = loadBoard(board).storageBytes;
+    } catch {
+      console.error(`flash: no profile boards/${board}.json: the Storage size is not checked`);
+    }
+    if (storageBytes) {
+      const fit = storageFit(storageBytes, files.map((f) => readFileSync(f.path).length));
+      if (fit.left < 0) throw perr("FLASH_TOO_LARGE", `the files need ${fit.need} bytes of Storage with their headers; ${board} has ${storageBytes}`);
+      if (fit.left < DATA_RESERVE) console.error(`flash: warning: ${fit.left} bytes of ${board}'s Storage are left for the device's records (bindings, deny list); under ${DATA_RESERVE}, a record update may not fit (docs/device-memory.md)`);
+    }
     writeStorage(port, board.toUpperCase(), files);
     console.log(`flash: wrote ${readFileSync(fw).length} bytes to ${port} as .bootcde${p.values.config ? " (+ pkcfg)" : ""}; it runs at the next boot`);
     return 0;
