@@ -220,6 +220,10 @@ export async function buildBoard(name, opts) {
 
   var overBytes = bytes > board.budgetBytes;
   if (overBytes) errors.push(board.name + ": bundle is " + bytes + " bytes, over its budget of " + board.budgetBytes + " (boards/" + board.name + ".json budgetBytes)");
+  // What the firmware leaves of Storage for the device's own files (config, bindings and
+  // deny-list records): Espruino gives every file a 32-byte header and pads it to 4 bytes.
+  var storageLeft = stored ? board.storageBytes - 32 - Math.ceil(stored.bytes / 4) * 4 : null;
+  if (storageLeft !== null && storageLeft < 0) errors.push(board.name + ": the pretokenised firmware (" + stored.bytes + " bytes and its file header) does not fit the board's Storage of " + board.storageBytes + " bytes");
   var st = gate.stats;
   var overVars = st.estResidentVars > board.budgetVars;
   if (overVars) errors.push(board.name + ": its " + st.residentFunctions + " resident functions alone cost about " + st.estResidentVars + " Espruino variables (4 per function + 1 per parameter), over budgetVars " + board.budgetVars);
@@ -232,6 +236,7 @@ export async function buildBoard(name, opts) {
     budgetVars: board.budgetVars,
     jsVars: board.jsVars,
     storageBytes: board.storageBytes,
+    storageLeftBytes: storageLeft,
     gate: problems.length === 0 ? "pass" : "fail",
     problems: problems.length,
     warnings: (sourceGate ? sourceGate.warnings.length : 0) + gate.warnings.length,
@@ -278,14 +283,14 @@ export async function buildAll(names, opts) {
 
 /** The size table printed by `npm run build`. */
 export function formatTable(results) {
-  var head = ["board", "bytes", "budget", "used", "stored", "functions", "est.vars", "budgetVars", "jsVars", "transport", "gate", "sandbox"];
+  var head = ["board", "bytes", "budget", "used", "stored", "left", "functions", "est.vars", "budgetVars", "jsVars", "transport", "gate", "sandbox"];
   var rows = results.map(function (r) {
     var x = r.report;
-    return [r.board.name, String(x.bytes), String(x.budgetBytes), x.percentOfBudget + "%", x.storedBytes === null ? "-" : String(x.storedBytes), String(x.functions), String(x.estResidentVars), String(x.budgetVars), String(x.jsVars), x.transport, x.gate, x.sandbox];
+    return [r.board.name, String(x.bytes), String(x.budgetBytes), x.percentOfBudget + "%", x.storedBytes === null ? "-" : String(x.storedBytes), x.storageLeftBytes === null ? "-" : String(x.storageLeftBytes), String(x.functions), String(x.estResidentVars), String(x.budgetVars), String(x.jsVars), x.transport, x.gate, x.sandbox];
   });
   var widths = head.map(function (h, i) { return Math.max(h.length, ...rows.map(function (row) { return row[i].length; })); });
   function line(cells) {
-    return cells.map(function (c, i) { return i === 0 || i >= 9 ? c.padEnd(widths[i]) : c.padStart(widths[i]); }).join("  ");
+    return cells.map(function (c, i) { return i === 0 || i >= 10 ? c.padEnd(widths[i]) : c.padStart(widths[i]); }).join("  ");
   }
   return [line(head), line(widths.map(function (w) { return "-".repeat(w); }))].concat(rows.map(line)).join("\n");
 }
