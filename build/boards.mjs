@@ -8,6 +8,14 @@ export var ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export var BOARDS_DIR = join(ROOT, "boards");
 export var TRANSPORTS = ["ble", "tcp", "usb-serial", "none"];
 
+/**
+ * Storage a firmware must leave for the device's own files: its configuration and its
+ * bindings and deny-list records, each record in two copies while it is updated
+ * (src/core/store/records.ts), at the sizes a product reaches in use (about 500 and 1,200
+ * bytes; docs/device-memory.md). `pairkit flash` warns below the same figure.
+ */
+export var RECORDS_RESERVE = 4096;
+
 /** Board names in a stable order: the smallest first, linux last. */
 export var BOARD_ORDER = ["puckjs", "pixljs", "mdbt42q", "banglejs2", "pico", "wifi", "linux"];
 

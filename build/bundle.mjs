@@ -41,7 +41,7 @@ import * as acorn from "acorn";
 import * as walk from "acorn-walk";
 import { mkdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ROOT, loadBoard, listBoards, boardDefines } from "./boards.mjs";
+import { ROOT, loadBoard, listBoards, boardDefines, RECORDS_RESERVE } from "./boards.mjs";
 import { checkBundle, formatProblem } from "./gate.mjs";
 import { runStartupInSandbox } from "./sandbox.mjs";
 import { BOARD_GLOBALS } from "./espruino-facts.mjs";
@@ -223,7 +223,7 @@ export async function buildBoard(name, opts) {
   // What the firmware leaves of Storage for the device's own files (config, bindings and
   // deny-list records): Espruino gives every file a 32-byte header and pads it to 4 bytes.
   var storageLeft = stored ? board.storageBytes - 32 - Math.ceil(stored.bytes / 4) * 4 : null;
-  if (storageLeft !== null && storageLeft < 0) errors.push(board.name + ": the pretokenised firmware (" + stored.bytes + " bytes and its file header) does not fit the board's Storage of " + board.storageBytes + " bytes");
+  if (storageLeft !== null && storageLeft < RECORDS_RESERVE) errors.push(board.name + ": the pretokenised firmware (" + stored.bytes + " bytes and its file header) " + (storageLeft < 0 ? "does not fit the board's Storage of " + board.storageBytes + " bytes" : "leaves " + storageLeft + " bytes of the board's Storage for the device's records, under the " + RECORDS_RESERVE + " they need"));
   var st = gate.stats;
   var overVars = st.estResidentVars > board.budgetVars;
   if (overVars) errors.push(board.name + ": its " + st.residentFunctions + " resident functions alone cost about " + st.estResidentVars + " Espruino variables (4 per function + 1 per parameter), over budgetVars " + board.budgetVars);

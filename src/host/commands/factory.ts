@@ -77,11 +77,7 @@ links between devices (src/host/sim/hub.ts). Runs until killed.`,
   },
 };
 
-/**
- * Storage left to a device's own records: a bindings record and a deny list, each in two
- * copies while it is updated (src/core/store/records.ts), at sizes a product reaches in
- * use (about 500 and 1,200 bytes signed; docs/device-memory.md).
- */
+/** Storage left to a device's own records: build/boards.mjs RECORDS_RESERVE (the build fails below it). */
 export const DATA_RESERVE = 4096;
 
 /**
