@@ -24,8 +24,9 @@ type Build = {
   ok: boolean;
   code: string;
   bytes: number;
+  storedBytes: number;
   errors: string[];
-  board: { name: string; budgetBytes: number; budgetVars: number; jsVars: number };
+  board: { name: string; budgetBytes: number; budgetVars: number; jsVars: number; storageBytes: number };
   gate: { ok: boolean; problems: { construct: string; source?: { file: string; line: number } }[]; stats: { functions: number } };
   sourceGate: { problems: { construct: string; source?: { file: string; line: number } }[] };
   sandbox: { ok: boolean; output: string[] } | null;
