@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { ROOT } from "./boards.mjs";
 
 /** Names the console and tests use on the device's `PK` handle and in its Storage config (pkcfg). */
-export var EXTERNAL = ["press", "send", "peak", "p", "connectTo", "bindings", "name", "hub", "se"];
+export var EXTERNAL = ["press", "send", "peak", "p", "connectTo", "bindings", "name", "hub", "se", "console"];
 
 /** Calls whose object-literal arguments leave the bundle (printed as JSON). */
 var EVENT_CALLS = ["report", "log"];

@@ -167,7 +167,8 @@ function peakVars(): number {
 (function () {
   // Parsed from text: an object define would be a top-level variable, resident for good.
   var board: PkBoardProfile = JSON.parse(PK_BOARD_JSON);
-  var cfg: { name: string; hub: [string, number]; se: [string, number] };
+  // console: keep the console over BLE (development only; radio-ble.ts).
+  var cfg: { name: string; hub: [string, number]; se: [string, number]; console?: boolean };
   var drv: any;
   var crypto: CryptoProvider;
   var ident: { credential: Bytes; anchors: Bytes[] };
@@ -239,7 +240,7 @@ function peakVars(): number {
   function withSecret(secret: Bytes): Promise<void> {
     var key = crypto.hkdfExpand(crypto.hkdfExtract(new Uint8Array(0), secret), E.toUint8Array("pairkit at-rest v1"), 16);
     secret.fill(0);
-    radio = PK_TRANSPORT === "tcp" ? hubRadio(require("net"), E, cfg.hub[0], cfg.hub[1], cfg.name, 20) : PK_TRANSPORT === "ble" ? bleRadio(NRF) : noRadio();
+    radio = PK_TRANSPORT === "tcp" ? hubRadio(require("net"), E, cfg.hub[0], cfg.hub[1], cfg.name, 20) : PK_TRANSPORT === "ble" ? bleRadio(NRF, cfg.console) : noRadio();
     plat.connect = radio.connect;
     P = new Pairing(plat, { cred: ident.credential, priv: asym.deviceKey, issuer: null, anchors: ident.anchors }, DEFAULT_POLICY, key);
     return P.boot();

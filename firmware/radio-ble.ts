@@ -11,11 +11,17 @@ import type { Link } from "../src/core/link";
 import { bleConnect, bleListen, type BleState, type EspNRF } from "./transport-ble";
 import type { Radio } from "./transport-hub";
 
-export function bleRadio(NRF: EspNRF & { setScan(cb?: (d: any) => void, o?: any): void }): Radio {
+/**
+ * keepConsole: keep Espruino's console over BLE (the Nordic UART service). Off unless the
+ * device's configuration asks for it: anyone in radio range who connects to it runs
+ * JavaScript on the device, and so could open windows without a press, use the chip's key
+ * as the device and read pairing secrets from memory (docs/security.md).
+ */
+export function bleRadio(NRF: EspNRF & { setScan(cb?: (d: any) => void, o?: any): void }, keepConsole?: boolean): Radio {
   // The radio is also the BLE state (transport-ble.ts) of both roles.
   var r: Radio & BleState = {
     // 0xffff = PK_COMPANY (literal numbers: transport-ble's constants are not inlined by esbuild).
-    N: NRF, c: 0xffff, s: 2000, u: true, l: null, on: false,
+    N: NRF, c: 0xffff, s: 2000, u: keepConsole === true, l: null, on: false,
     user: null,
     advertise: function (adv: Bytes | null) {
       // Always connectable (bound peers reconnect); the payload says whether a window is open.

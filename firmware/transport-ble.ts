@@ -44,7 +44,10 @@ export interface EspNRF {
 export interface BleOptions {
   /** Company id of the manufacturer data (default 0xFFFF). */
   company?: number;
-  /** Keep Espruino's Nordic UART service (the console over BLE; default true). */
+  /**
+   * Keep Espruino's Nordic UART service: the JavaScript console over the air, open to
+   * anyone in range who connects. Default false; true only for development.
+   */
   uart?: boolean;
   /** Scan time of connect() in ms (default 2000). */
   scanMs?: number;
@@ -234,7 +237,7 @@ export function bleConnect(t: BleState, target?: unknown): Promise<Link> {
 
 export function bleTransport(NRF: EspNRF, opts?: BleOptions): Transport {
   var o = opts || {};
-  var t: BleState = { N: NRF, c: o.company === undefined ? PK_COMPANY : o.company, s: o.scanMs || 2000, u: o.uart !== false, l: null, on: false };
+  var t: BleState = { N: NRF, c: o.company === undefined ? PK_COMPANY : o.company, s: o.scanMs || 2000, u: o.uart === true, l: null, on: false };
   var adv = function (open: boolean) {
     NRF.setAdvertising({}, { manufacturer: t.c, manufacturerData: [0x70, 0x6b, 1, open ? 1 : 0] });
   };

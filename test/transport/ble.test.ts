@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FakeRadio } from "../helpers/fake-nrf";
 import { nodeSymCrypto } from "../helpers/lossy-link";
 import { bleTransport, PK_SERVICE, PK_RX, PK_TX, type EspNRF } from "../../firmware/transport-ble";
+import { bleRadio } from "../../firmware/radio-ble";
 import { channelOpen, channelSend, type Channel, type Link } from "../../src/core/link";
 import { CH_EDHOC, CH_SESSION } from "../../src/core/frame/frame";
 import { sessionNew, sessionOpen, sessionSeal } from "../../src/core/session/session";
@@ -130,5 +131,33 @@ describe("BLE transport on a fake NRF", function () {
     expect(got).toEqual(Array.from({ length: 30 }, function (_, k) { return k; }));
     expect(back).toEqual([42, 43]);
     expect(function () { cl.send(new Uint8Array(21)); }).toThrow();
+  });
+});
+
+describe("the console over BLE (Espruino's Nordic UART service)", function () {
+  // A console over the air lets anyone in range run JavaScript on the device: off unless asked for.
+  function nrf(name: string) {
+    var d = new FakeRadio().device(name);
+    (d as any).setScan = function () {};
+    return d;
+  }
+
+  it("the pairing radio removes it by default and keeps it only when the configuration says console: true", function () {
+    var off = nrf("Puck.js c3");
+    bleRadio(off as any);
+    expect(off.uart).toBe(false);
+    expect(off.services[PK_SERVICE.toLowerCase()]).toBeDefined();
+    var kept = nrf("Puck.js d4");
+    bleRadio(kept as any, true);
+    expect(kept.uart).toBe(true);
+  });
+
+  it("the transport removes it by default too", function () {
+    var off = nrf("Puck.js e5");
+    bleTransport(off as unknown as EspNRF).listen!(function () {});
+    expect(off.uart).toBe(false);
+    var kept = nrf("Puck.js f6");
+    bleTransport(kept as unknown as EspNRF, { uart: true }).listen!(function () {});
+    expect(kept.uart).toBe(true);
   });
 });
