@@ -311,6 +311,9 @@ export async function runStartupInSandbox(code, board, opts) {
   }
 
   var events = new Map();
+  // Where the firmware put the REPL (E.setConsole), and the Bluetooth disconnects it asked for.
+  var consoleAt = null;
+  var bleDisconnects = 0;
   var E = {
     hwRand: function () { return randomBytes(4).readInt32LE(0); },
     on: function (ev, fn) { (events.get(ev) || events.set(ev, []).get(ev)).push(fn); },
@@ -319,7 +322,8 @@ export async function runStartupInSandbox(code, board, opts) {
     emit: function (ev) { var a = Array.prototype.slice.call(arguments, 1); for (var fn of events.get(ev) || []) call(fn, a, "E.emit(" + ev + ")"); },
     getTemperature: function () { return 25; },
     kickWatchdog: noop, enableWatchdog: noop, setFlags: noop, getFlags: function () { return {}; },
-    setTimeZone: noop, setConsole: noop, reboot: function () { stopped = true; },
+    setTimeZone: noop, reboot: function () { stopped = true; },
+    setConsole: function (d, o) { consoleAt = { device: d === null ? null : String(d), force: !!(o && o.force) }; },
     toUint8Array: function () {
       var parts = [];
       for (var a of arguments) parts.push(typeof a === "number" ? Buffer.from([a & 255]) : toBytes(a));
@@ -395,6 +399,7 @@ export async function runStartupInSandbox(code, board, opts) {
       "setSecurity", "setTxPower", "setConnectionInterval", "setLowPowerConnection", "sleep", "wake", "restart", "setAddress", "setScanResponse", "nfcURL", "nfcRaw", "nfcStop", "ancsIsActive"]);
     NRF.getAddress = function () { return "aa:bb:cc:dd:ee:ff public"; };
     NRF.getSecurityStatus = function () { return { connected: false }; };
+    NRF.disconnect = function () { bleDisconnects++; };
     NRF.requestDevice = NRF.connect = function () { return ctx.Promise.reject(new R.Error("no Bluetooth in the sandbox")); };
     g.NRF = NRF;
   }
@@ -445,5 +450,7 @@ export async function runStartupInSandbox(code, board, opts) {
     realMs: Date.now() - started,
     unfaked: Array.from(unfaked),
     storage: Object.fromEntries(storage),
+    console: consoleAt,
+    bleDisconnects: bleDisconnects,
   };
 }

@@ -119,6 +119,8 @@ interface EspruinoE {
   toString(...args: any[]): string;
   kickWatchdog(): void;
   getTemperature(): number;
+  /** Moves the REPL; null removes it; force keeps it from moving back on a new connection. */
+  setConsole(device: string | null, options?: { force?: boolean }): void;
 }
 declare var E: EspruinoE;
 

@@ -261,5 +261,13 @@ function peakVars(): number {
 
   var cfgText = Storage.read("pkcfg");
   cfg = cfgText ? JSON.parse(cfgText) : { name: "pairkit", hub: ["127.0.0.1", 7420], se: ["127.0.0.1", 7460] };
+  if (PK_TRANSPORT === "ble" && !cfg.console) {
+    // Before anything else: Espruino offers its console over BLE from power-on, and someone
+    // in range who connected before the radio removes that service (step 4) would keep it
+    // for as long as they stay connected. So the console goes nowhere, for good, and any
+    // such connection is dropped (docs/security.md).
+    E.setConsole(null, { force: true });
+    NRF.disconnect();
+  }
   start();
 })();

@@ -101,4 +101,18 @@ describe("start-up sandbox", function () {
     expect(r.ok).toBe(true);
     expect(r.output.join("\n")).toContain("net.connect");
   });
+
+  it("a Bluetooth board's firmware takes the console away at start-up and drops a connection that came first, unless pkcfg says console: true", async function () {
+    var puck = loadBoard("puckjs");
+    var b = await buildBoard("puckjs", { write: false, sandbox: false });
+    var shipped = await runStartupInSandbox(b.code, puck);
+    expect(shipped.console).toEqual({ device: null, force: true });
+    expect(shipped.bleDisconnects).toBe(1);
+    var dev = await runStartupInSandbox(b.code, puck, { storage: { pkcfg: JSON.stringify({ name: "lamp-dev", console: true }) } });
+    expect(dev.console).toBeNull();
+    expect(dev.bleDisconnects).toBe(0);
+    // Not on the TCP boards, whose console is a wire or the Linux process's own.
+    var l = await buildBoard("linux", { write: false, sandbox: false });
+    expect((await runStartupInSandbox(l.code, linux)).console).toBeNull();
+  });
 });
