@@ -22,6 +22,11 @@ import { startHub, type Hub } from "../../src/host/sim/hub";
 import { longCode } from "../../build/strip.mjs";
 
 export const ESPRUINO_BIN = process.env.ESPRUINO_BIN || "";
+/**
+ * An Espruino Linux build with a Puck.js's memory (README, "Testing on the real
+ * interpreter"): 32-bit, 2,630 fixed variables of 13 bytes, 40 KB of Storage.
+ */
+export const ESPRUINO_PUCKJS_BIN = process.env.ESPRUINO_PUCKJS_BIN || "";
 
 export interface DevEvent {
   pk: string;
@@ -39,7 +44,7 @@ export class EspDevice {
   bridge: SeBridge | null = null;
   started = 0;
 
-  constructor(name: string, dir: string, sim: AteccSimulator) {
+  constructor(name: string, dir: string, sim: AteccSimulator, public bin = ESPRUINO_BIN) {
     this.name = name;
     this.dir = dir;
     this.sim = sim;
@@ -49,7 +54,7 @@ export class EspDevice {
   boot(): void {
     this.started = Date.now();
     // The interpreter's stdout is fully buffered on a pipe: stdbuf makes it line-buffered.
-    const p = spawn("stdbuf", ["-oL", ESPRUINO_BIN], { cwd: this.dir, stdio: ["pipe", "pipe", "pipe"] });
+    const p = spawn("stdbuf", ["-oL", this.bin], { cwd: this.dir, stdio: ["pipe", "pipe", "pipe"] });
     this.proc = p;
     let buf = "";
     p.stdout!.on("data", (d: Buffer) => {
@@ -117,21 +122,33 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** Writes files into a device's Storage by running the interpreter once on a script. */
-export function writeStorage(dir: string, files: Record<string, string | Uint8Array>): void {
-  const lines = ["var S=require('Storage');"];
+/**
+ * Writes files into a device's Storage by running the interpreter once on a script. The
+ * script reads each file in 512-byte pieces (E.openFile) and writes it with Storage.write's
+ * offset form, as the espruino tool uploads to a board: a whole firmware held in a string
+ * would not fit a Puck.js's memory (a build with its 2,630 variables runs these tests too).
+ * Each piece is read back and compared.
+ */
+export function writeStorage(dir: string, files: Record<string, string | Uint8Array>, bin = ESPRUINO_BIN): void {
+  const lines = [
+    "var S=require('Storage');",
+    "function put(n,p,size){var f=E.openFile(p,'r'),o=0,c;while(o<size&&(c=f.read(512))){S.write(n,c,o,size);if(S.read(n,o,c.length)!==c)break;o+=c.length;}f.close();if(o!==size)print('STORAGE MISMATCH '+n+' at '+o);}",
+  ];
+  let i = 0;
   for (const [name, data] of Object.entries(files)) {
-    const b64 = Buffer.from(typeof data === "string" ? Buffer.from(data, "latin1") : data).toString("base64");
-    lines.push(`S.write(${JSON.stringify(name)}, atob(${JSON.stringify(b64)}));`);
-    lines.push(`if (btoa(S.read(${JSON.stringify(name)})) !== ${JSON.stringify(b64)}) print("STORAGE MISMATCH ${name}");`);
+    const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data);
+    const path = `storage-${i++}.bin`;
+    writeFileSync(join(dir, path), bytes);
+    lines.push(`put(${JSON.stringify(name)},${JSON.stringify(path)},${bytes.length});`);
   }
   lines.push("print('STORAGE OK');quit();");
   writeFileSync(join(dir, "flash-write.js"), lines.join("\n"));
-  const r = spawnSync(ESPRUINO_BIN, ["flash-write.js"], { cwd: dir, encoding: "latin1", timeout: 30000, killSignal: "SIGKILL" });
+  const r = spawnSync(bin, ["flash-write.js"], { cwd: dir, encoding: "latin1", timeout: 30000, killSignal: "SIGKILL" });
   if (!/STORAGE OK/.test(r.stdout) || /MISMATCH/.test(r.stdout)) throw new Error("writing Storage failed: " + r.stdout.slice(-400));
 }
 
-export async function startLab(firmware: string, opts: { timeScale?: number } = {}): Promise<Lab> {
+export async function startLab(firmware: string, opts: { timeScale?: number; bin?: string } = {}): Promise<Lab> {
+  const bin = opts.bin || ESPRUINO_BIN;
   const dir = mkdtempSync(join(tmpdir(), "pairkit-espruino-"));
   const c = createNobleProvider();
   const root = await memRoot(c, "Acme");
@@ -155,12 +172,12 @@ export async function startLab(firmware: string, opts: { timeScale?: number } = 
       // From here on the chip takes its real execution times.
       sim.timeScale = opts.timeScale ?? 1;
       const bridge = await startSeBridge({ sim });
-      const dev = new EspDevice(name, d, sim);
+      const dev = new EspDevice(name, d, sim, bin);
       dev.bridge = bridge;
       writeStorage(d, {
         ".bootcde": firmware,
         pkcfg: JSON.stringify({ name, hub: ["127.0.0.1", hub.port], se: ["127.0.0.1", bridge.port] }),
-      });
+      }, bin);
       devices.push(dev);
       return dev;
     },

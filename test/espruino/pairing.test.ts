@@ -3,17 +3,22 @@
  * build, 2v29): devices boot from Storage, pair by button over the TCP hub with their
  * ATECC608s simulated behind TCP bridges; a third replaces one of them and the evicted
  * unit is refused. Prints one JSON line per device with the peak variable count and the
- * bytes its Storage holds, which must fit the Puck.js's Storage.
- * Skipped, saying so, without ESPRUINO_BIN.
+ * bytes its Storage holds, which must fit the Puck.js's Storage. With ESPRUINO_PUCKJS_BIN
+ * (a build with a Puck.js's memory) the same scenario runs again within 2,630 variables and
+ * 40 KB of Storage. Each is skipped, saying so, without its binary.
  */
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-ignore build.mjs is JavaScript
 import { buildBoard } from "../../build.mjs";
-import { ESPRUINO_BIN, startLab, type EspDevice, type Lab } from "./harness";
+import { ESPRUINO_BIN, ESPRUINO_PUCKJS_BIN, startLab, type EspDevice, type Lab } from "./harness";
 
 if (!ESPRUINO_BIN) console.log("SKIPPED: real-interpreter pairing test (set ESPRUINO_BIN to an Espruino Linux binary to run it)");
+if (!ESPRUINO_PUCKJS_BIN) console.log("SKIPPED: pairing test with a Puck.js's memory (set ESPRUINO_PUCKJS_BIN to an Espruino Linux build with 2,630 variables, 32-bit and 40 KB of Storage: README)");
 
-describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () => {
+// The default Linux build (resizable variables of 27 bytes, 256 KB of Storage; the budgets
+// are stated in its variables) and, when named, a build with a Puck.js's memory, where the
+// firmware must run within 2,630 variables of 13 bytes and a 40 KB Storage.
+for (const [memory, bin] of [["linux", ESPRUINO_BIN], ["puckjs", ESPRUINO_PUCKJS_BIN]]) describe.skipIf(!bin)("pairing on the real Espruino interpreter (" + memory + " memory)", () => {
   let lab: Lab;
   let bundleBytes = 0;
   let storedBytes = 0;
@@ -31,7 +36,7 @@ describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () =>
     storedBytes = b.storedBytes;
     storageBytes = b.board.storageBytes;
     // Flash holds the pretokenised bundle, as `pairkit flash` writes it.
-    lab = await startLab(b.stored);
+    lab = await startLab(b.stored, { bin });
     const [a, bb, c] = [await lab.add("lamp-a"), await lab.add("lamp-b"), await lab.add("lamp-c")];
     const tail = (d: EspDevice) => d.name + ":\n" + d.out.slice(-1500);
     a.boot();
@@ -80,15 +85,22 @@ describe.skipIf(!ESPRUINO_BIN)("pairing on the real Espruino interpreter", () =>
 
     for (const d of [a, bb, c]) {
       const peak = await peakOf(d);
+      const mem = await ask(d, "mem", "process.memory()");
       // What the device's Storage holds now (firmware, its config, bindings and deny-list
       // records, each with Espruino's file header and padding): the reason for the byte
       // budget is that all of it must fit the Puck.js's Storage, which the linux board
       // stands in for (its own Storage is 256 KB, so the interpreter would not say).
       const flash = await ask(d, "flash", "require('Storage').getStats()");
       const result = d === bb ? "refused" : "ok";
-      console.log(JSON.stringify({ device: d.name, result, peakVars: peak, bundleBytes, storedBytes, flashBytes: flash.fileBytes, ms: d === a ? paired - d.started : Date.now() - d.started }));
+      console.log(JSON.stringify({ device: d.name, result, memory, peakVars: peak, jsVars: mem.total, blockBytes: mem.blocksize, bundleBytes, storedBytes, flashBytes: flash.fileBytes, storageTotal: flash.totalBytes, ms: d === a ? paired - d.started : Date.now() - d.started }));
       expect(flash.fileBytes, JSON.stringify(flash)).toBeGreaterThan(storedBytes);
       expect(flash.fileBytes, JSON.stringify(flash)).toBeLessThanOrEqual(storageBytes);
+      if (memory === "puckjs") {
+        // The binary really has a Puck.js's memory, and the firmware ran within it.
+        expect([mem.total, mem.blocksize, flash.totalBytes]).toEqual([2630, 13, 40960]);
+        expect(peak).toBeGreaterThan(0);
+        expect(peak).toBeLessThan(2630);
+      }
     }
   }, 240000);
 });
