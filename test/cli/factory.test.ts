@@ -93,6 +93,17 @@ describe.skipIf(!ESP)("pairkit flash", () => {
     const fw = join(d, "app.tok");
     writeFileSync(fw, Buffer.from(pretokenise('var n=300;if(n===300&&typeof n=="number")print("booted from flash "+(n-298));').text, "latin1"));
     const r = run(["flash", "--board", "linux", "--port", "tcp://127.0.0.1:2323", "--firmware", fw]);
+    expect(r.stdout).not.toMatch(/takes the console away/);
+    // A Bluetooth board's profile (the same Linux process stands in for it): the user is told
+    // how to flash it again, unless the config keeps the console.
+    const ble = run(["flash", "--board", "puckjs", "--port", "tcp://127.0.0.1:2323", "--firmware", fw]);
+    expect(ble.status, ble.stderr).toBe(0);
+    expect(ble.stdout).toMatch(/takes the console away over Bluetooth; to flash this board again, hold its button while powering it/);
+    const cfg = join(d, "dev.json");
+    writeFileSync(cfg, JSON.stringify({ name: "lamp-dev", console: true }));
+    const dev = run(["flash", "--board", "puckjs", "--port", "tcp://127.0.0.1:2323", "--firmware", fw, "--config", cfg]);
+    expect(dev.status, dev.stderr).toBe(0);
+    expect(dev.stdout).not.toMatch(/takes the console away/);
     // Storage writes reach espruino.flash at once; the telnet console does not listen to stdin.
     esp.kill("SIGKILL");
     await new Promise((res) => esp.on("exit", res));

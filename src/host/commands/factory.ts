@@ -170,8 +170,9 @@ for the device's records.
     if (p.values.config) files.push({ name: "pkcfg", path: p.values.config });
     const { loadBoard } = await import(pathToFileURL(join(repoRoot(), "build", "boards.mjs")).href);
     let storageBytes = 0;
+    let transport = "";
     try {
-      storageBytes = loadBoard(board).storageBytes;
+      ({ storageBytes, transport } = loadBoard(board));
     } catch {
       console.error(`flash: no profile boards/${board}.json: the Storage size is not checked`);
     }
@@ -182,6 +183,13 @@ for the device's records.
     }
     writeStorage(port, board.toUpperCase(), files);
     console.log(`flash: wrote ${readFileSync(fw).length} bytes to ${port} as .bootcde${p.values.config ? " (+ pkcfg)" : ""}; it runs at the next boot`);
+    let keepsConsole = false;
+    try {
+      keepsConsole = !!p.values.config && JSON.parse(readFileSync(p.values.config, "utf8")).console === true;
+    } catch {
+      // not JSON: the device ignores it too
+    }
+    if (transport === "ble" && !keepsConsole) console.log("flash: from its next boot the firmware takes the console away over Bluetooth; to flash this board again, hold its button while powering it (docs/boards.md)");
     return 0;
   },
 };
