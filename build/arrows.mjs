@@ -41,7 +41,7 @@
 //   arrowFunctions(code, { map, reserved }) -> { code, map, stats }
 import * as acorn from "acorn";
 import { analyzeScopes } from "./scope.mjs";
-import { remapSourceMap } from "./sourcemap.mjs";
+import { applyEdits } from "./sourcemap.mjs";
 
 /**
  * Global names Espruino (or JavaScript) resolves to a built-in when looked up as a
@@ -420,15 +420,6 @@ export function arrowFunctions(code, opts) {
     else stats.expressions++;
   }
 
-  if (!edits.length) return { code: code, map: opts.map, stats: stats };
-  edits.sort(function (a, b) { return a.start - b.start || a.end - b.end; });
-  var out = "";
-  var pos = 0;
-  for (var ed of edits) {
-    if (ed.start < pos) throw new Error("arrows: overlapping edits at " + ed.start);
-    out += code.slice(pos, ed.start) + ed.text;
-    pos = ed.end;
-  }
-  out += code.slice(pos);
-  return { code: out, map: opts.map ? remapSourceMap(opts.map, code, out, edits) : opts.map, stats: stats };
+  var r = applyEdits(code, edits, opts.map, "arrows");
+  return { code: r.code, map: r.map, stats: stats };
 }

@@ -13,7 +13,7 @@
 // second (a comment there keeps them apart). let/const, for-loop heads, statements that are
 // the body of an if/while/label, and declarations in different blocks or functions are left
 // alone. The text is edited by ranges, so everything else stays byte for byte, and the
-// source map is moved along (remapSourceMap of build/sourcemap.mjs).
+// source map is moved along (applyEdits of build/sourcemap.mjs).
 //
 // Why this changes nothing: `var a=X;var b=Y` and `var a=X,b=Y` declare the same names in
 // the same scope and evaluate X, then create b and evaluate Y, in the same order. Espruino
@@ -25,7 +25,7 @@
 //
 //   joinVars(code, { map }) -> { code, map, stats: { joined, bytesSaved } }
 import { parse } from "./arrows.mjs";
-import { remapSourceMap } from "./sourcemap.mjs";
+import { applyEdits } from "./sourcemap.mjs";
 
 // Nothing but `;`, white space and the keyword between two declarations.
 var GAP = /^[ \t\r\n]*;?[ \t\r\n]*var(?![\w$])[ \t\r\n]*$/;
@@ -73,14 +73,6 @@ export function joinVars(code, opts) {
     }
   }
 
-  if (!edits.length) return { code: code, map: opts.map, stats: stats };
-  edits.sort(function (p, q) { return p.start - q.start; });
-  var out = "";
-  var pos = 0;
-  for (var ed of edits) {
-    out += code.slice(pos, ed.start) + ed.text;
-    pos = ed.end;
-  }
-  out += code.slice(pos);
-  return { code: out, map: opts.map ? remapSourceMap(opts.map, code, out, edits) : opts.map, stats: stats };
+  var r = applyEdits(code, edits, opts.map, "joinvars");
+  return { code: r.code, map: r.map, stats: stats };
 }

@@ -9,11 +9,11 @@
 // that is provably the same class: the outer variable is never reassigned and no inner
 // declaration shadows it where the class mentions itself.
 //
-// The source map moves along (remapSourceMap of build/sourcemap.mjs, as for the other
+// The source map moves along (applyEdits of build/sourcemap.mjs, as for the other
 // rewrites).
 import * as acorn from "acorn";
 import { analyzeScopes, resolve } from "./scope.mjs";
-import { remapSourceMap } from "./sourcemap.mjs";
+import { applyEdits } from "./sourcemap.mjs";
 
 /** Parses a bundle as a script, else as a module; null when neither parses. */
 export function parseLoose(code) {
@@ -62,14 +62,6 @@ export function fixClassSelfNames(code, map) {
       renamed.push(d.name + "->" + outerId.name);
     }
   }
-  if (!edits.length) return { code: code, map: map, renamed: renamed };
-  edits.sort(function (a, b) { return a.start - b.start; });
-  var out = "";
-  var pos = 0;
-  for (var ed of edits) {
-    out += code.slice(pos, ed.start) + ed.text;
-    pos = ed.end;
-  }
-  out += code.slice(pos);
-  return { code: out, map: map ? remapSourceMap(map, code, out, edits) : map, renamed: renamed };
+  var r = applyEdits(code, edits, map, "rewrite");
+  return { code: r.code, map: r.map, renamed: renamed };
 }

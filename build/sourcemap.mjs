@@ -1,6 +1,7 @@
 // Source maps of the device build's own rewrites (build/arrows.mjs, build/joinvars.mjs,
 // build/rewrite.mjs): each pass edits esbuild's output text and moves esbuild's map along
-// with one mechanism, remapSourceMap. Base64 VLQ as the source map format defines it.
+// with one mechanism, applyEdits (which calls remapSourceMap). Base64 VLQ as the source
+// map format defines it.
 
 var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 var B64I = {};
@@ -139,4 +140,22 @@ export function remapSourceMap(map, oldCode, newCode, edits) {
   }
   while (outLines.length > 1 && outLines[outLines.length - 1] === "") outLines.pop();
   return Object.assign({}, map, { mappings: outLines.join(";") });
+}
+
+/**
+ * Applies { start, end, text } edits on `code` (any order; overlapping edits are a bug of
+ * the pass, thrown as `who`: ...) and moves `map` along when there is one.
+ */
+export function applyEdits(code, edits, map, who) {
+  if (!edits.length) return { code: code, map: map };
+  edits.sort(function (a, b) { return a.start - b.start || a.end - b.end; });
+  var out = "";
+  var pos = 0;
+  for (var ed of edits) {
+    if (ed.start < pos) throw new Error(who + ": overlapping edits at " + ed.start);
+    out += code.slice(pos, ed.start) + ed.text;
+    pos = ed.end;
+  }
+  out += code.slice(pos);
+  return { code: out, map: map ? remapSourceMap(map, code, out, edits) : map };
 }
