@@ -12,8 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SourceMap } from "node:module";
-import { expectIdentifiersMapped, expectSameOnEspruino, runNode } from "./pass-check";
-import * as acorn from "acorn";
+import { expectIdentifiersMapped, expectSameOnEspruino, parsed, runNode } from "./pass-check";
 import * as esbuild from "esbuild";
 import fc from "fast-check";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
@@ -33,10 +32,7 @@ function arrows(src: string, opts?: object): Result {
   return arrowFunctions(src, opts);
 }
 function conv(src: string, opts?: object): string {
-  var out = arrows(src, opts).code;
-  // Whatever the pass writes must parse.
-  acorn.parse(out, { ecmaVersion: "latest", sourceType: "script" });
-  return out;
+  return parsed(arrows(src, opts).code);
 }
 
 describe("conversions (input -> exact output)", () => {

@@ -6,8 +6,7 @@
  * same before and after (in Node; on the real interpreter too when ESPRUINO_BIN is set).
  */
 import { describe, expect, it } from "vitest";
-import { expectIdentifiersMapped, expectSameOnEspruino, runNode } from "./pass-check";
-import * as acorn from "acorn";
+import { expectIdentifiersMapped, expectSameOnEspruino, parsed, runNode } from "./pass-check";
 import * as esbuild from "esbuild";
 import fc from "fast-check";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
@@ -27,9 +26,7 @@ function join1(src: string, opts?: object): Result {
   return joinVars(src, opts);
 }
 function conv(src: string): string {
-  const out = join1(src).code;
-  acorn.parse(out, { ecmaVersion: "latest", sourceType: "script" });
-  return out;
+  return parsed(join1(src).code);
 }
 
 describe("joins (input -> exact output)", () => {

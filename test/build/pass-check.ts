@@ -1,7 +1,8 @@
 /**
- * Checks shared by the tests of the bundle passes (arrows, joinvars, pretokenise): a
- * program's printed output in Node and on the real interpreter, and that every identifier
- * of a rewritten bundle still maps to the source position it had before.
+ * Checks shared by the tests of the bundle passes (arrows, joinvars, pretokenise): output
+ * that still parses, a program's printed output in Node and on the real interpreter, and
+ * that every identifier of a rewritten bundle still maps to the source position it had
+ * before.
  */
 import { expect } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -11,6 +12,12 @@ import { join } from "node:path";
 import * as vm from "node:vm";
 import { SourceMap } from "node:module";
 import * as acorn from "acorn";
+
+/** A pass's output, after checking that it still parses as a script (whatever a pass writes must). */
+export function parsed(code: string): string {
+  acorn.parse(code, { ecmaVersion: "latest", sourceType: "script" });
+  return code;
+}
 
 /** What a program prints after "OUT:" when run in a Node context that has print(). */
 export function runNode(code: string): string {
