@@ -16,6 +16,17 @@ export var TRANSPORTS = ["ble", "tcp", "usb-serial", "none"];
  */
 export var RECORDS_RESERVE = 4096;
 
+/**
+ * What files of these sizes take in an Espruino Storage of storageBytes, and what is left:
+ * each file has a 32-byte header and is padded to 4 bytes (src/jsflash.c, 2v29; checked
+ * against getStats() on the interpreter by test/store/espruino.test.ts).
+ */
+export function storageFit(storageBytes, sizes) {
+  var need = 0;
+  for (var n of sizes) need += 32 + Math.ceil(n / 4) * 4;
+  return { need: need, left: storageBytes - need };
+}
+
 /** Board names in a stable order: the smallest first, linux last. */
 export var BOARD_ORDER = ["puckjs", "pixljs", "mdbt42q", "banglejs2", "pico", "wifi", "linux"];
 

@@ -41,7 +41,7 @@ import * as acorn from "acorn";
 import * as walk from "acorn-walk";
 import { mkdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ROOT, loadBoard, listBoards, boardDefines, RECORDS_RESERVE } from "./boards.mjs";
+import { ROOT, loadBoard, listBoards, boardDefines, RECORDS_RESERVE, storageFit } from "./boards.mjs";
 import { checkBundle, formatProblem } from "./gate.mjs";
 import { runStartupInSandbox } from "./sandbox.mjs";
 import { BOARD_GLOBALS } from "./espruino-facts.mjs";
@@ -221,8 +221,8 @@ export async function buildBoard(name, opts) {
   var overBytes = bytes > board.budgetBytes;
   if (overBytes) errors.push(board.name + ": bundle is " + bytes + " bytes, over its budget of " + board.budgetBytes + " (boards/" + board.name + ".json budgetBytes)");
   // What the firmware leaves of Storage for the device's own files (config, bindings and
-  // deny-list records): Espruino gives every file a 32-byte header and pads it to 4 bytes.
-  var storageLeft = stored ? board.storageBytes - 32 - Math.ceil(stored.bytes / 4) * 4 : null;
+  // deny-list records).
+  var storageLeft = stored ? storageFit(board.storageBytes, [stored.bytes]).left : null;
   if (storageLeft !== null && storageLeft < RECORDS_RESERVE) errors.push(board.name + ": the pretokenised firmware (" + stored.bytes + " bytes and its file header) " + (storageLeft < 0 ? "does not fit the board's Storage of " + board.storageBytes + " bytes" : "leaves " + storageLeft + " bytes of the board's Storage for the device's records, under the " + RECORDS_RESERVE + " they need"));
   var st = gate.stats;
   var overVars = st.estResidentVars > board.budgetVars;

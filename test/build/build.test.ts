@@ -18,7 +18,6 @@ import { fixClassSelfNames } from "../../build/rewrite.mjs";
 import { checkPretokenised } from "../../build/pretokenise.mjs";
 // @ts-ignore plain .mjs build script
 import { RECORDS_RESERVE } from "../../build/boards.mjs";
-import { DATA_RESERVE } from "../../src/host/commands/factory";
 
 type Build = {
   ok: boolean;
@@ -55,10 +54,6 @@ describe("board profiles", function () {
     var t: Record<string, string> = {};
     for (var b of BOARDS) t[b] = loadBoard(b).transport;
     expect(t).toEqual({ puckjs: "ble", pixljs: "ble", mdbt42q: "ble", banglejs2: "ble", pico: "usb-serial", wifi: "tcp", linux: "tcp" });
-  });
-
-  it("pairkit flash warns at the reserve the build requires", function () {
-    expect(DATA_RESERVE).toBe(RECORDS_RESERVE);
   });
 
   it("budgets stay inside each board's storage and variables", function () {

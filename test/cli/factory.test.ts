@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 // @ts-ignore -- plain .mjs build scripts, no type declarations
 import { pretokenise } from "../../build/pretokenise.mjs";
-import { storageFit } from "../../src/host/commands/factory";
+// @ts-ignore -- plain .mjs build script, no type declarations
+import { storageFit } from "../../build/boards.mjs";
 
 const ROOT = join(__dirname, "..", "..");
 const BIN = join(ROOT, "bin", "pairkit.mjs");

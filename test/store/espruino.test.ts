@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { storageFit } from "../../src/host/commands/factory";
+// @ts-ignore -- plain .mjs build script, no type declarations
+import { storageFit } from "../../build/boards.mjs";
 
 const SRC = join(__dirname, "..", "..", "src");
 

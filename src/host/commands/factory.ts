@@ -77,19 +77,6 @@ links between devices (src/host/sim/hub.ts). Runs until killed.`,
   },
 };
 
-/** Storage left to a device's own records: build/boards.mjs RECORDS_RESERVE (the build fails below it). */
-export const DATA_RESERVE = 4096;
-
-/**
- * What files of these sizes take in an Espruino Storage of storageBytes (each file has a
- * 32-byte header and is padded to 4 bytes: src/jsflash.c, 2v29), and what is left.
- */
-export function storageFit(storageBytes: number, sizes: number[]): { need: number; left: number } {
-  let need = 0;
-  for (const n of sizes) need += 32 + Math.ceil(n / 4) * 4;
-  return { need, left: storageBytes - need };
-}
-
 /** Runs the `espruino` tool (the npm package's CLI) against a board. */
 function espruinoTool(port: string, board: string, extra: string[]): string {
   const req = createRequire(import.meta.url);
@@ -150,8 +137,8 @@ profile in boards/ states); --text writes the minified JavaScript instead. --fir
 writes the given file as it is. --config writes a JSON file as Storage "pkcfg" (the Linux
 board's device name, hub and secure-element bridge addresses). Files that do not fit the
 board's Storage (boards/<B>.json storageBytes, with Espruino's file headers) are refused
-before anything is written; a warning says when less than ${DATA_RESERVE} bytes would be left
-for the device's records.
+before anything is written; a warning says when less than 4 KB would be left for the
+device's records (the build's own limit).
   --port   a serial port, a Bluetooth address, or tcp://127.0.0.1:2323 for \`espruino --telnet\``,
   async run(args) {
     const p = parseArgs(args, { values: ["board", "port", "firmware", "config"], flags: ["text"] });
@@ -168,7 +155,7 @@ for the device's records.
     if (!existsSync(fw)) throw perr("FILE_READ", `no firmware at ${fw}`);
     const files = [{ name: ".bootcde", path: fw }];
     if (p.values.config) files.push({ name: "pkcfg", path: p.values.config });
-    const { loadBoard } = await import(pathToFileURL(join(repoRoot(), "build", "boards.mjs")).href);
+    const { loadBoard, storageFit, RECORDS_RESERVE } = await import(pathToFileURL(join(repoRoot(), "build", "boards.mjs")).href);
     let storageBytes = 0;
     let transport = "";
     try {
@@ -179,7 +166,7 @@ for the device's records.
     if (storageBytes) {
       const fit = storageFit(storageBytes, files.map((f) => readFileSync(f.path).length));
       if (fit.left < 0) throw perr("FLASH_TOO_LARGE", `the files need ${fit.need} bytes of Storage with their headers; ${board} has ${storageBytes}`);
-      if (fit.left < DATA_RESERVE) console.error(`flash: warning: ${fit.left} bytes of ${board}'s Storage are left for the device's records (bindings, deny list); under ${DATA_RESERVE}, a record update may not fit (docs/device-memory.md)`);
+      if (fit.left < RECORDS_RESERVE) console.error(`flash: warning: ${fit.left} bytes of ${board}'s Storage are left for the device's records (bindings, deny list); under ${RECORDS_RESERVE}, a record update may not fit (docs/device-memory.md)`);
     }
     writeStorage(port, board.toUpperCase(), files);
     console.log(`flash: wrote ${readFileSync(fw).length} bytes to ${port} as .bootcde${p.values.config ? " (+ pkcfg)" : ""}; it runs at the next boot`);
